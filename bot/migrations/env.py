@@ -1,0 +1,14 @@
+"""Alembic environment: runs on the connection that `bot.db.upgrade` hands in."""
+
+from alembic import context
+
+import bot.core.tables  # noqa: F401  (registers the tables on Base.metadata)
+from bot.db import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations with `weiquan db upgrade`, which provides the connection")
+
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

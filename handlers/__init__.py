@@ -1,0 +1,32 @@
+"""The bot's whole menu on one screen: routes in priority order; anything else is a question."""
+
+from bot.core.messages import MessageKind
+from bot.core.router import Route, Router
+from handlers import menu, qa
+from handlers.matchers import any_of, is_slash_command, kind_is, payload_is, payload_starts, says, says_phrase
+
+MENU_WORDS = ("菜单", "帮助", "开始", "你好", "您好", "在吗", "hi", "hello", "主菜单", "功能", "你能做什么")
+HUMAN_WORDS = ("人工", "客服", "真人", "人工服务", "转人工", "人工客服", "找客服", "找人工")
+HUMAN_PHRASES = ("转人工", "人工服务", "人工客服", "找客服", "找人工", "要人工", "接人工")
+FULL_TEXT_WORDS = ("全文", "原文", "查看全文", "看全文", "法条原文", "条文原文", "查看法条原文", "看原文")
+
+ROUTES = (
+    Route("unsupported", kind_is(MessageKind.UNSUPPORTED), menu.unsupported),
+    Route("menu", any_of(payload_is("menu"), says(MENU_WORDS, commands=("start", "help", "menu"))), menu.welcome),
+    Route("ask", any_of(payload_is("ask"), says((), commands=("ask",))), menu.ask_prompt),
+    Route(
+        "human",
+        any_of(payload_is("human"), says(HUMAN_WORDS, commands=("human",)), says_phrase(HUMAN_PHRASES, max_chars=12)),
+        menu.request_human,
+    ),
+    Route("full_text", any_of(payload_is("full"), says(FULL_TEXT_WORDS)), qa.show_full_text),
+    Route("faq", payload_starts("faq:"), qa.show_faq),
+    Route("article", payload_starts("art:"), qa.show_article),
+    Route("unknown_command", is_slash_command, menu.unknown_command),
+    Route("stale_button", kind_is(MessageKind.BUTTON), menu.stale_button),
+)
+FALLBACK = Route("qa", lambda turn: True, qa.answer_question)
+
+
+def build_router() -> Router:
+    return Router(ROUTES, FALLBACK)

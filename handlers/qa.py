@@ -1,0 +1,160 @@
+"""Q&A: answer a question from the knowledge base, show article texts, follow suggestions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import cn2an
+
+from bot import texts
+from bot.core.dialogs import Outcome, Turn
+from bot.core.messages import Button, CitedArticle, Reply
+from bot.services import Services
+from knowledge.base import Answer, AnswerKind, Suggestion
+from knowledge.faq import Citation
+from knowledge.statutes import Article, law_key, short_law_title
+
+MAX_ARTICLE_PREVIEW = 400
+RELATED_BUTTONS = 2
+
+
+async def answer_question(turn: Turn) -> Outcome:
+    """Free text: a direct article reference, an FAQ or statute answer, suggestions, or not known."""
+    services: Services = turn.services
+    text = turn.message.text.strip()
+    if not text:
+        return Outcome((Reply(texts.EMPTY_MESSAGE),), slots=turn.conversation.slots, label="empty")
+    notes: list[Reply] = []
+    if len(text) > services.max_text_chars:
+        text = text[: services.max_text_chars]
+        notes.append(Reply(texts.TOO_LONG.format(limit=services.max_text_chars)))
+    context = turn.conversation.slots.get("qa", {})
+    answer = services.knowledge.ask(text, last_law=context.get("law"), max_suggestions=services.max_suggestions)
+    return _outcome(answer, services, turn.conversation.slots, notes)
+
+
+async def show_faq(turn: Turn) -> Outcome:
+    """A suggestion button for an FAQ entry was pressed."""
+    services: Services = turn.services
+    entry = services.knowledge.faq_entry(turn.message.payload.removeprefix("faq:"))
+    if entry is None:
+        return Outcome((Reply(texts.STALE_BUTTON),), slots=turn.conversation.slots, label="stale_button")
+    return _outcome(services.knowledge.faq_answer(entry), services, turn.conversation.slots, [])
+
+
+async def show_article(turn: Turn) -> Outcome:
+    """A button for one article (`art:<law key>:<number>`) was pressed: show its whole text."""
+    services: Services = turn.services
+    _, key, number = (turn.message.payload.split(":") + ["", ""])[:3]
+    statute = services.knowledge.library.by_key(key)
+    if statute is None or not number.isdigit():
+        return Outcome((Reply(texts.STALE_BUTTON),), slots=turn.conversation.slots, label="stale_button")
+    answer = services.knowledge.article_answer(statute.title, int(number))
+    return _outcome(answer, services, turn.conversation.slots, [], full_text=True)
+
+
+async def show_full_text(turn: Turn) -> Outcome:
+    """全文: the whole text of every article the last answer cited."""
+    services: Services = turn.services
+    cited = turn.conversation.slots.get("qa", {}).get("citations", [])
+    if not cited:
+        return Outcome((Reply(texts.NO_CONTEXT_FOR_FULL_TEXT),), slots=turn.conversation.slots, label="no_context")
+    replies = []
+    for law, number in cited:
+        article = services.knowledge.library.article(law, number)
+        citation = _citation_text(law, number)
+        if article is None:
+            replies.append(Reply(texts.LAW_NOT_LOADED.format(law=short_law_title(law), number=_numeral(number))))
+        else:
+            replies.append(Reply(texts.ARTICLE_TEXT.format(citation=citation, text=article.text),
+                                 citations=(CitedArticle(article.law, number),)))
+    return Outcome(tuple(replies), slots=turn.conversation.slots, label="full_text")
+
+
+def render_answer(answer: Answer, services: Services, *, full_text: bool = False) -> tuple[Reply, ...]:
+    """The replies a citizen sees for an answer, on any channel."""
+    library = services.knowledge.library
+    if answer.kind is AnswerKind.FAQ:
+        basis = texts.CITATION_SEPARATOR.join(
+            _citation_text(c.law, c.article) + ("" if library.article(c.law, c.article) else texts.CITED_NOT_LOADED)
+            for c in answer.citations
+        )
+        buttons = [Button(texts.SHOW_ARTICLE, "full")] if _any_loaded(answer.citations, services) else []
+        buttons += [
+            Button(texts.RELATED.format(title=s.title), _payload(s)) for s in answer.alternatives[:RELATED_BUTTONS]
+            if s.faq is not None
+        ]
+        text = f"{answer.faq.answer}\n\n{texts.BASIS.format(citations=basis)}"
+        return (Reply(text, tuple(buttons), _cited(answer.citations)),)
+    if answer.kind in (AnswerKind.STATUTE, AnswerKind.LOOKUP):
+        return (_article_reply(answer, full_text=full_text),)
+    if answer.kind is AnswerKind.SUGGEST:
+        lines = [texts.SUGGEST] + [
+            texts.SUGGEST_ITEM.format(number=i, title=s.title) for i, s in enumerate(answer.alternatives, 1)
+        ]
+        buttons = tuple(Button(s.title, _payload(s)) for s in answer.alternatives)
+        return (Reply("\n".join(lines), buttons + (Button(texts.NONE_OF_THESE, "human"),)),)
+    if answer.kind is AnswerKind.OUT_OF_SCOPE:
+        return (Reply(f"{answer.topic.reply}\n{texts.OUT_OF_SCOPE_FOOTER}"),)
+    if answer.kind is AnswerKind.NO_ARTICLE:
+        law, number = answer.requested
+        statute = library.resolve(law)
+        if statute is None:
+            return (Reply(texts.LAW_NOT_LOADED.format(law=short_law_title(law), number=_numeral(number))),)
+        return (Reply(texts.NO_ARTICLE.format(law=statute.short_title, number=_numeral(number), count=len(statute.articles))),)
+    return (Reply(texts.UNKNOWN, (Button(texts.OFFER_HUMAN, "human"), Button(texts.SEE_MENU, "menu"))),)
+
+
+def _outcome(answer: Answer, services: Services, slots: Mapping[str, Any], notes: list[Reply], *, full_text=False) -> Outcome:
+    replies = tuple(notes) + render_answer(answer, services, full_text=full_text)
+    context = dict(slots.get("qa", {}))
+    if answer.citations:
+        first = services.knowledge.library.resolve(answer.citations[0].law)
+        context = {
+            "law": first.short_title if first else None,
+            "citations": [[c.law, c.article] for c in answer.citations],
+        }
+    labels = {AnswerKind.FAQ: "answered", AnswerKind.STATUTE: "answered", AnswerKind.LOOKUP: "lookup",
+              AnswerKind.SUGGEST: "suggested",
+              AnswerKind.OUT_OF_SCOPE: "declined", AnswerKind.NO_ARTICLE: "no_article"}
+    return Outcome(
+        replies,
+        slots={**slots, "qa": context},
+        label=labels.get(answer.kind, "unknown"),
+        confidence=answer.confidence,
+    )
+
+
+def _article_reply(answer: Answer, *, full_text: bool) -> Reply:
+    article: Article = answer.article
+    citation = _citation_text(article.law, article.number)
+    body = article.text
+    buttons: tuple[Button, ...] = ()
+    if not full_text and len(body) > MAX_ARTICLE_PREVIEW:
+        body = body[:MAX_ARTICLE_PREVIEW] + texts.ARTICLE_TRUNCATED
+        buttons = (Button(texts.SHOW_ARTICLE, "full"),)
+    template = texts.ARTICLE_TEXT if answer.kind is AnswerKind.LOOKUP else texts.STATUTE_MATCH
+    return Reply(template.format(citation=citation, text=body), buttons, (CitedArticle(article.law, article.number),))
+
+
+def _payload(suggestion: Suggestion) -> str:
+    if suggestion.faq is not None:
+        return f"faq:{suggestion.faq.id}"
+    return f"art:{law_key(suggestion.article.law)}:{suggestion.article.number}"
+
+
+def _any_loaded(citations, services: Services) -> bool:
+    return any(services.knowledge.library.article(c.law, c.article) for c in citations)
+
+
+def _cited(citations: tuple[Citation, ...]) -> tuple[CitedArticle, ...]:
+    return tuple(CitedArticle(c.law, c.article) for c in citations)
+
+
+def _citation_text(law: str, number: int) -> str:
+    return texts.CITATION.format(law=short_law_title(law), number=_numeral(number))
+
+
+def _numeral(number: int) -> str:
+    return cn2an.an2cn(number)

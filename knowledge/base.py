@@ -1,0 +1,214 @@
+"""The knowledge base as one object: statutes, FAQ, index and scope guard, and `ask`."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from knowledge.faq import Citation, FaqEntry, load_faq_dir
+from knowledge.lookup import ReferenceParser
+from knowledge.normalize import Lexicon, TextNormalizer
+from knowledge.scope import OutOfScopeTopic, ScopeGuard, load_topics
+from knowledge.search import Hit, SearchIndex
+from knowledge.statutes import Article, Statute, StatuteLibrary, load_bundled, load_statute_dirs
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MEANINGFUL = re.compile(r"[\u4e00-\u9fffa-z0-9]")
+
+
+class AnswerKind(Enum):
+    FAQ = "faq"
+    STATUTE = "statute"
+    """A statute article matched the question."""
+    LOOKUP = "lookup"
+    """The question named an article (消法第55条) and it is loaded."""
+    SUGGEST = "suggest"
+    UNKNOWN = "unknown"
+    OUT_OF_SCOPE = "out_of_scope"
+    NO_ARTICLE = "no_article"
+    """The question named an article that the loaded statutes do not have."""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    title: str
+    citations: tuple[Citation, ...]
+    faq: FaqEntry | None = None
+    article: Article | None = None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer: float
+    suggest: float
+    statute: float
+    out_of_scope_override: float
+    """An FAQ match this strong wins over an out-of-scope keyword."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    kind: AnswerKind
+    confidence: float
+    faq: FaqEntry | None = None
+    article: Article | None = None
+    citations: tuple[Citation, ...] = ()
+    """Resolved to full statute titles where the statute is loaded."""
+    alternatives: tuple[Suggestion, ...] = ()
+    topic: OutOfScopeTopic | None = None
+    requested: tuple[str, int] | None = None
+    """For NO_ARTICLE: the law and number asked for."""
+
+    @property
+    def answered(self) -> bool:
+        return self.kind in (AnswerKind.FAQ, AnswerKind.STATUTE, AnswerKind.LOOKUP)
+
+    @property
+    def source(self) -> str:
+        return {AnswerKind.FAQ: "faq", AnswerKind.STATUTE: "statute", AnswerKind.LOOKUP: "statute"}.get(
+            self.kind, "none"
+        )
+
+
+@dataclass
+class KnowledgeBase:
+    library: StatuteLibrary
+    faq: list[FaqEntry]
+    normalizer: TextNormalizer
+    index: SearchIndex
+    scope: ScopeGuard
+    thresholds: Thresholds
+    references: ReferenceParser = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.references = ReferenceParser(self.library)
+        self._faq_by_id = {entry.id: entry for entry in self.faq}
+
+    def faq_entry(self, entry_id: str) -> FaqEntry | None:
+        return self._faq_by_id.get(entry_id)
+
+    def resolve(self, citation: Citation) -> Citation:
+        """The citation with the statute's full title, when that statute is loaded."""
+        statute = self.library.resolve(citation.law)
+        return Citation(statute.title, citation.article) if statute else citation
+
+    def ask(self, question: str, *, last_law: str | None = None, max_suggestions: int = 3) -> Answer:
+        """Answer one question: a direct article lookup, an FAQ, a statute, suggestions, or not."""
+        cleaned = self.normalizer.clean(question)
+        if not MEANINGFUL.search(cleaned):
+            return Answer(AnswerKind.UNKNOWN, 0.0)
+        reference = self.references.parse(cleaned, last_law=last_law)
+        if reference is not None:
+            return self.article_answer(reference.law, reference.number)
+        faq_hits, article_hits = self.index.search(question)
+        best_faq = faq_hits[0] if faq_hits else Hit(0.0)
+        best_article = article_hits[0] if article_hits else Hit(0.0)
+        limits = self.thresholds
+        topic = self.scope.match(self.normalizer.correct_typos(cleaned))
+        if topic is not None and best_faq.confidence < limits.out_of_scope_override:
+            return Answer(AnswerKind.OUT_OF_SCOPE, best_faq.confidence, topic=topic)
+        candidates = sorted(
+            [h for h in faq_hits] + [h for h in article_hits if h.confidence >= limits.statute * 0.8],
+            key=lambda h: h.confidence,
+            reverse=True,
+        )
+        if best_faq.confidence >= limits.answer:
+            others = [h for h in candidates if h is not best_faq]
+            return self._faq_answer(best_faq, others[:max_suggestions])
+        if best_article.confidence >= limits.statute:
+            others = [h for h in candidates if h is not best_article]
+            return Answer(
+                AnswerKind.STATUTE,
+                best_article.confidence,
+                article=best_article.article,
+                citations=(Citation(best_article.article.law, best_article.article.number),),
+                alternatives=tuple(self._suggestion(h) for h in others[:max_suggestions]),
+            )
+        if best_faq.confidence >= limits.suggest:
+            return Answer(
+                AnswerKind.SUGGEST,
+                best_faq.confidence,
+                alternatives=tuple(self._suggestion(h) for h in candidates[:max_suggestions]),
+            )
+        return Answer(AnswerKind.UNKNOWN, best_faq.confidence)
+
+    def article_answer(self, law: str, number: int) -> Answer:
+        statute = self.library.resolve(law)
+        article = statute.articles.get(number) if statute else None
+        if article is None:
+            title = statute.title if statute else law
+            return Answer(AnswerKind.NO_ARTICLE, 1.0, requested=(title, number))
+        return Answer(AnswerKind.LOOKUP, 1.0, article=article, citations=(Citation(article.law, number),))
+
+    def faq_answer(self, entry: FaqEntry) -> Answer:
+        return self._faq_answer(Hit(1.0, faq=entry), [])
+
+    def _faq_answer(self, hit: Hit, others: Sequence[Hit]) -> Answer:
+        return Answer(
+            AnswerKind.FAQ,
+            hit.confidence,
+            faq=hit.faq,
+            citations=tuple(self.resolve(c) for c in hit.faq.citations),
+            alternatives=tuple(self._suggestion(h) for h in others),
+        )
+
+    def _suggestion(self, hit: Hit) -> Suggestion:
+        if hit.faq is not None:
+            return Suggestion(hit.faq.question, tuple(self.resolve(c) for c in hit.faq.citations), faq=hit.faq)
+        article = hit.article
+        statute = self.library.resolve(article.law)
+        title = f"《{statute.short_title if statute else article.law}》第{article.number}条"
+        return Suggestion(title, (Citation(article.law, article.number),), article=article)
+
+
+def load_lexicon(data_dir: Path = DATA_DIR) -> Lexicon:
+    expansions: dict[str, tuple[str, ...]] = {}
+    lexicon_file = data_dir / "lexicon.toml"
+    if lexicon_file.is_file():
+        raw = tomllib.loads(lexicon_file.read_text(encoding="utf-8"))
+        expansions = {k: tuple(v) for k, v in raw.get("expand", {}).items()}
+    stopword_file = data_dir / "stopwords.txt"
+    stopwords = frozenset()
+    if stopword_file.is_file():
+        lines = stopword_file.read_text(encoding="utf-8").splitlines()
+        stopwords = frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    return Lexicon(expansions, stopwords)
+
+
+def load_law_aliases(data_dir: Path = DATA_DIR) -> dict[str, str]:
+    raw = tomllib.loads((data_dir / "laws.toml").read_text(encoding="utf-8"))
+    return dict(raw.get("aliases", {}))
+
+
+def load_statutes(laws: Sequence[str], statute_dirs: Sequence[Path], data_dir: Path = DATA_DIR) -> StatuteLibrary:
+    statutes: list[Statute] = load_bundled(laws) + load_statute_dirs(statute_dirs)
+    return StatuteLibrary(statutes, load_law_aliases(data_dir))
+
+
+def load_knowledge(
+    *,
+    laws: Sequence[str],
+    statute_dirs: Sequence[Path],
+    thresholds: Thresholds,
+    cache_dir: Path | None = None,
+    data_dir: Path = DATA_DIR,
+) -> KnowledgeBase:
+    """Load every source and build the index once; the result is read-only and shared."""
+    library = load_statutes(laws, statute_dirs, data_dir)
+    faq = load_faq_dir(data_dir / "faq")
+    normalizer = TextNormalizer(load_lexicon(data_dir), cache_dir=cache_dir)
+    domain_terms = [k for entry in faq for k in entry.keywords] + list(library.alias_names())
+    normalizer.add_words(domain_terms)
+    vocabulary = set(domain_terms) | set(normalizer.lexicon.expansions)
+    for entry in faq:
+        for phrasing in entry.phrasings:
+            vocabulary.update(normalizer.words(normalizer.clean(phrasing)))
+    normalizer.learn_vocabulary(sorted(vocabulary))
+    articles = [article for statute in library for article in statute.articles.values()]
+    index = SearchIndex(normalizer, faq, articles)
+    scope = ScopeGuard(load_topics(data_dir / "out_of_scope.toml") if (data_dir / "out_of_scope.toml").is_file() else [], normalizer.clean)
+    return KnowledgeBase(library, faq, normalizer, index, scope, thresholds)

@@ -1,0 +1,95 @@
+"""FAQ entries: the project's own plain-Chinese answers, each citing the law it rests on."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_ANSWER_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A law (as written in the source, short or full title) and an Arabic article number."""
+
+    law: str
+    article: int
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    id: str
+    question: str
+    """The standard question, shown as a suggestion title."""
+    variants: tuple[str, ...]
+    """Other ways people ask the same thing."""
+    keywords: tuple[str, ...]
+    answer: str
+    citations: tuple[Citation, ...]
+    source: str
+
+    @property
+    def phrasings(self) -> tuple[str, ...]:
+        return (self.question, *self.variants)
+
+
+class FaqError(ValueError):
+    """An FAQ file breaks the format; the message names the file and the entry."""
+
+
+def load_faq_dir(folder: Path) -> list[FaqEntry]:
+    """All entries of every *.toml file in the folder, checked for format and unique ids."""
+    entries: list[FaqEntry] = []
+    seen: dict[str, str] = {}
+    for path in sorted(folder.glob("*.toml")):
+        for entry in parse_faq_file(path):
+            if entry.id in seen:
+                raise FaqError(f"{path}: id {entry.id!r} already used in {seen[entry.id]}")
+            seen[entry.id] = str(path)
+            entries.append(entry)
+    return entries
+
+
+def parse_faq_file(path: Path) -> list[FaqEntry]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise FaqError(f"{path}: {exc}") from exc
+    return [_parse_entry(raw, f"{path}#{index}") for index, raw in enumerate(data.get("faq", []))]
+
+
+def _parse_entry(raw: dict, where: str) -> FaqEntry:
+    def text(key: str) -> str:
+        value = raw.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise FaqError(f"{where}: {key!r} must be a non-empty string")
+        return value.strip()
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise FaqError(f"{where}: {key!r} must be a list of strings")
+        return tuple(v.strip() for v in value)
+
+    entry_id = text("id")
+    answer = text("answer")
+    if len(answer) > MAX_ANSWER_CHARS:
+        raise FaqError(f"{where} ({entry_id}): answer has {len(answer)} characters, at most {MAX_ANSWER_CHARS}")
+    citations = []
+    for cited in raw.get("citations", []):
+        law, article = cited.get("law"), cited.get("article")
+        if not isinstance(law, str) or not isinstance(article, int) or article < 1:
+            raise FaqError(f"{where} ({entry_id}): citation needs a law name and a positive article number")
+        citations.append(Citation(law, article))
+    if not citations:
+        raise FaqError(f"{where} ({entry_id}): at least one citation is required")
+    return FaqEntry(
+        id=entry_id,
+        question=text("question"),
+        variants=strings("variants"),
+        keywords=strings("keywords"),
+        answer=answer,
+        citations=tuple(citations),
+        source=where,
+    )

@@ -1,0 +1,173 @@
+"""Text normalisation for matching: script, width, numerals, slang, typos, segmentation.
+
+Questions and knowledge-base texts go through the same steps, so that 七日/7天, 預付卡/预付卡,
+ＡＢＣ/abc and 退一陪三/退一赔三 meet in the index.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cn2an
+import jieba
+import opencc
+from pypinyin.pinyin_dict import pinyin_dict
+
+CJK_NUMERAL_BEFORE_UNIT = re.compile(
+    r"(?<![零〇一二两三四五六七八九十百千万])([零〇一二两三四五六七八九十百千万]+)"
+    r"(?=[天日倍元块个年月周小时次折条件斤克]|公斤|毛钱)"
+)
+DAYS = re.compile(r"(\d+)(?:天|个工作日)")
+NON_WORD = re.compile(r"[^\w]+")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# Fuzzy pinyin: initials and finals that many speakers (and input methods) confuse.
+FUZZY_PINYIN = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "en"), ("ang", "an"), ("l", "n"))
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Consumer slang -> formal terms added to a query, and the stop words to drop."""
+
+    expansions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    stopwords: frozenset[str] = frozenset()
+
+
+class TextNormalizer:
+    """Shared by the index and the matcher; build it once, it holds jieba's dictionary."""
+
+    def __init__(self, lexicon: Lexicon, *, cache_dir: Path | None = None) -> None:
+        self.lexicon = lexicon
+        self._t2s = opencc.OpenCC("t2s.json")
+        self._tokenizer = jieba.Tokenizer()
+        if cache_dir is not None:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            self._tokenizer.tmp_dir = str(cache_dir)
+            self._tokenizer.cache_file = "jieba.cache"
+        jieba.setLogLevel(logging.WARNING)
+        self._tokenizer.initialize()
+        self._expansions: dict[str, tuple[str, ...]] = {}
+        for slang, formal in lexicon.expansions.items():
+            cleaned = tuple(self.clean(term) for term in formal)
+            self._expansions[self.clean(slang)] = self._expansions.get(self.clean(slang), ()) + cleaned
+        self._slang = _alternation(self._expansions)
+        self._vocabulary: dict[str, str] = {}
+        self._typo_lengths: tuple[int, ...] = ()
+        self.add_words(self._expansions)
+
+    def add_words(self, words: Iterable[str]) -> None:
+        """Teach the segmenter domain terms so that 七天无理由 or 预付卡 stay one token."""
+        for word in words:
+            word = self.clean(word)
+            if 2 <= len(word) <= 8 and word not in self._tokenizer.FREQ:
+                self._tokenizer.add_word(word, freq=2000)
+
+    def learn_vocabulary(self, words: Iterable[str]) -> None:
+        """Domain words that a homophone typo may be corrected to (包修其 -> 包修期)."""
+        for word in words:
+            if 2 <= len(word) <= 5 and CJK.fullmatch(word[0]) and all(CJK.fullmatch(c) for c in word):
+                self._vocabulary.setdefault(_fuzzy_pinyin(word), word)
+        self._typo_lengths = tuple(sorted({len(w) for w in self._vocabulary.values()}, reverse=True))
+
+    def clean(self, text: str) -> str:
+        """Width, case, script and numerals folded; whitespace collapsed."""
+        text = unicodedata.normalize("NFKC", text).lower()
+        text = self._t2s.convert(text)
+        text = CJK_NUMERAL_BEFORE_UNIT.sub(_arabic, text)
+        text = DAYS.sub(r"\1日", text)
+        return " ".join(text.split())
+
+    def correct_typos(self, text: str) -> str:
+        """Replace runs of segmenter fragments whose pinyin matches a known domain word."""
+        if not self._vocabulary:
+            return text
+        pieces = self._tokenizer.lcut(text, HMM=False)
+        out: list[str] = []
+        i = 0
+        while i < len(pieces):
+            replacement = None
+            for span in range(min(4, len(pieces) - i), 1, -1):
+                window = "".join(pieces[i : i + span])
+                if len(window) not in self._typo_lengths or not all(CJK.fullmatch(c) for c in window):
+                    continue
+                candidate = self._vocabulary.get(_fuzzy_pinyin(window))
+                if candidate and candidate != window and _differs_in_few(window, candidate):
+                    replacement = (candidate, span)
+                    break
+            if replacement:
+                out.append(replacement[0])
+                i += replacement[1]
+            else:
+                out.append(pieces[i])
+                i += 1
+        return "".join(out)
+
+    def words(self, text: str) -> list[str]:
+        """Content words of cleaned text: segmented, stop words and single characters dropped."""
+        stop = self.lexicon.stopwords
+        return [
+            w
+            for w in self._tokenizer.lcut_for_search(text, HMM=True)
+            if len(w) > 1 and w not in stop and not NON_WORD.fullmatch(w)
+        ]
+
+    def expansions(self, text: str) -> list[str]:
+        """Formal terms for the slang found in cleaned text."""
+        if self._slang is None:
+            return []
+        found: list[str] = []
+        for slang in dict.fromkeys(self._slang.findall(text)):
+            found.extend(self._expansions[slang])
+        return found
+
+    def is_known_word(self, word: str) -> bool:
+        return bool(self._tokenizer.FREQ.get(word))
+
+
+def bigrams(text: str) -> list[str]:
+    """Character bigrams inside runs of letters and digits (punctuation breaks a run)."""
+    grams: list[str] = []
+    for run in NON_WORD.split(text):
+        grams.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+def _arabic(match: re.Match[str]) -> str:
+    numeral = match.group(1)
+    try:
+        return str(int(cn2an.cn2an(numeral.replace("〇", "零"), "smart")))
+    except (ValueError, KeyError):
+        return numeral
+
+
+def _alternation(words: Iterable[str]) -> re.Pattern[str] | None:
+    ordered = sorted(set(words), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, ordered))) if ordered else None
+
+
+def _char_pinyin(char: str) -> str:
+    readings = pinyin_dict.get(ord(char))
+    if not readings:
+        return char
+    first = unicodedata.normalize("NFD", readings.split(",")[0])
+    return "".join(c for c in first if not unicodedata.combining(c)).replace("ü", "v")
+
+
+def _fuzzy_pinyin(word: str) -> str:
+    syllables = []
+    for char in word:
+        syllable = _char_pinyin(char)
+        for sound, folded in FUZZY_PINYIN:
+            syllable = syllable.replace(sound, folded)
+        syllables.append(syllable)
+    return " ".join(syllables)
+
+
+def _differs_in_few(window: str, candidate: str) -> bool:
+    """A typo changes one character in short words, at most two in longer ones."""
+    changed = sum(a != b for a, b in zip(window, candidate))
+    return changed <= (1 if len(candidate) <= 3 else 2)
