@@ -11,40 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Config
 from bot.core.engine import Engine
 from bot.db import create_engine, create_session_factory, upgrade
-from bot.services import Services
+from bot.services import Services, build_services, load_knowledge_base
 from handlers import build_router
-from knowledge.base import KnowledgeBase, Thresholds, load_knowledge
+from knowledge.base import KnowledgeBase
 
 
 def configure_logging(config: Config) -> None:
     logging.basicConfig(
         level=config.app.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-
-
-def load_knowledge_base(config: Config) -> KnowledgeBase:
-    """The knowledge base as configured; the index is built here, once per process."""
-    section = config.knowledge
-    thresholds = Thresholds(
-        answer=section.answer_threshold,
-        suggest=section.suggest_threshold,
-        statute=section.statute_threshold,
-        out_of_scope_override=section.out_of_scope_override,
-    )
-    return load_knowledge(
-        laws=section.laws,
-        statute_dirs=section.statute_dirs,
-        thresholds=thresholds,
-        cache_dir=config.app.data_dir / "cache",
-    )
-
-
-def build_services(config: Config, knowledge: KnowledgeBase) -> Services:
-    return Services(
-        knowledge=knowledge,
-        max_suggestions=config.knowledge.max_suggestions,
-        max_text_chars=config.conversation.max_text_chars,
     )
 
 

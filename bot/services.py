@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from knowledge.base import KnowledgeBase
+from bot.config import Config
+from knowledge.base import KnowledgeBase, Thresholds, load_knowledge
 
 
 @dataclass(frozen=True)
@@ -14,3 +15,28 @@ class Services:
     """How many "你是不是想问" suggestions to offer."""
     max_text_chars: int = 2000
     """Longer texts are cut before matching."""
+
+
+def load_knowledge_base(config: Config) -> KnowledgeBase:
+    """The knowledge base as configured; the index is built here, once per process."""
+    section = config.knowledge
+    thresholds = Thresholds(
+        answer=section.answer_threshold,
+        suggest=section.suggest_threshold,
+        statute=section.statute_threshold,
+        out_of_scope_override=section.out_of_scope_override,
+    )
+    return load_knowledge(
+        laws=section.laws,
+        statute_dirs=section.statute_dirs,
+        thresholds=thresholds,
+        cache_dir=config.app.data_dir / "cache",
+    )
+
+
+def build_services(config: Config, knowledge: KnowledgeBase) -> Services:
+    return Services(
+        knowledge=knowledge,
+        max_suggestions=config.knowledge.max_suggestions,
+        max_text_chars=config.conversation.max_text_chars,
+    )

@@ -165,6 +165,11 @@ class KnowledgeBase:
         return Suggestion(title, (Citation(article.law, article.number),), article=article)
 
 
+def _title_or_self(library: StatuteLibrary, law: str) -> str:
+    statute = library.resolve(law)
+    return statute.title if statute else law
+
+
 def load_lexicon(data_dir: Path = DATA_DIR) -> Lexicon:
     expansions: dict[str, tuple[str, ...]] = {}
     lexicon_file = data_dir / "lexicon.toml"
@@ -209,6 +214,6 @@ def load_knowledge(
             vocabulary.update(normalizer.words(normalizer.clean(phrasing)))
     normalizer.learn_vocabulary(sorted(vocabulary))
     articles = [article for statute in library for article in statute.articles.values()]
-    index = SearchIndex(normalizer, faq, articles)
+    index = SearchIndex(normalizer, faq, articles, resolve_law=lambda law: _title_or_self(library, law))
     scope = ScopeGuard(load_topics(data_dir / "out_of_scope.toml") if (data_dir / "out_of_scope.toml").is_file() else [], normalizer.clean)
     return KnowledgeBase(library, faq, normalizer, index, scope, thresholds)

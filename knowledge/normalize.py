@@ -55,7 +55,7 @@ class TextNormalizer:
             cleaned = tuple(self.clean(term) for term in formal)
             self._expansions[self.clean(slang)] = self._expansions.get(self.clean(slang), ()) + cleaned
         self._slang = _alternation(self._expansions)
-        self._vocabulary: dict[str, str] = {}
+        self._vocabulary: dict[str, list[str]] = {}
         self._typo_lengths: tuple[int, ...] = ()
         self.add_words(self._expansions)
 
@@ -70,8 +70,10 @@ class TextNormalizer:
         """Domain words that a homophone typo may be corrected to (包修其 -> 包修期)."""
         for word in words:
             if 2 <= len(word) <= 5 and CJK.fullmatch(word[0]) and all(CJK.fullmatch(c) for c in word):
-                self._vocabulary.setdefault(_fuzzy_pinyin(word), word)
-        self._typo_lengths = tuple(sorted({len(w) for w in self._vocabulary.values()}, reverse=True))
+                homophones = self._vocabulary.setdefault(_fuzzy_pinyin(word), [])
+                if word not in homophones:
+                    homophones.append(word)
+        self._typo_lengths = tuple(sorted({len(k.split()) for k in self._vocabulary}, reverse=True))
 
     def clean(self, text: str) -> str:
         """Width, case, script and numerals folded; whitespace collapsed."""
@@ -94,9 +96,12 @@ class TextNormalizer:
                 window = "".join(pieces[i : i + span])
                 if len(window) not in self._typo_lengths or not all(CJK.fullmatch(c) for c in window):
                     continue
-                candidate = self._vocabulary.get(_fuzzy_pinyin(window))
-                if candidate and candidate != window and _differs_in_few(window, candidate):
-                    replacement = (candidate, span)
+                homophones = self._vocabulary.get(_fuzzy_pinyin(window), ())
+                if window in homophones:
+                    break
+                closest = min(homophones, key=lambda word: _changed(window, word), default=None)
+                if closest and _changed(window, closest) <= (1 if len(closest) <= 3 else 2):
+                    replacement = (closest, span)
                     break
             if replacement:
                 out.append(replacement[0])
@@ -167,7 +172,6 @@ def _fuzzy_pinyin(word: str) -> str:
     return " ".join(syllables)
 
 
-def _differs_in_few(window: str, candidate: str) -> bool:
-    """A typo changes one character in short words, at most two in longer ones."""
-    changed = sum(a != b for a, b in zip(window, candidate))
-    return changed <= (1 if len(candidate) <= 3 else 2)
+def _changed(window: str, word: str) -> int:
+    """How many characters a typo changed (both have the same length: one pinyin each)."""
+    return sum(a != b for a, b in zip(window, word))

@@ -74,30 +74,67 @@ class Channel:
         return matched / query_mass, matched / self.doc_mass
 
 
-class SearchIndex:
-    """FAQ phrasings and statute articles, each in its own pair of channels."""
+@dataclass(frozen=True)
+class Weights:
+    """How the signals combine into one FAQ confidence (calibrated in bench/qa_calibrate.py)."""
 
-    def __init__(self, normalizer: TextNormalizer, faq: Sequence[FaqEntry], articles: Sequence[Article]):
+    phrasing_words: float = 0.2
+    """Within the best phrasing: the word channel's share (the bigram channel has the rest)."""
+    phrasing: float = 0.5
+    """The best single phrasing of an entry."""
+    entry: float = 0.1
+    """The entry as a whole: all phrasings, keywords and the answer."""
+    cited_article: float = 0.3
+    """The best-matching article the entry cites."""
+    similarity: float = 0.1
+    """rapidfuzz token-set similarity with the best phrasing."""
+
+
+class SearchIndex:
+    """FAQ phrasings, FAQ entries and statute articles, each in its own pair of channels."""
+
+    def __init__(
+        self,
+        normalizer: TextNormalizer,
+        faq: Sequence[FaqEntry],
+        articles: Sequence[Article],
+        *,
+        weights: Weights = Weights(),
+        resolve_law=lambda law: law,
+    ):
         self.normalizer = normalizer
         self.faq = list(faq)
         self.articles = list(articles)
-        self._phrasing_entry: list[int] = []
+        self.weights = weights
         phrasing_terms: list[Terms] = []
+        entry_terms: list[Terms] = []
         self._phrasing_text: list[str] = []
-        for entry_id, entry in enumerate(self.faq):
-            keywords = " ".join(entry.keywords)
+        starts: list[int] = []
+        for entry in self.faq:
+            starts.append(len(phrasing_terms))
+            keywords = normalizer.clean(" ".join(entry.keywords))
             for phrasing in entry.phrasings:
-                cleaned = normalizer.clean(phrasing)
-                terms = self.terms(f"{cleaned} {normalizer.clean(keywords)}")
+                terms = self.terms(f"{normalizer.clean(phrasing)} {keywords}")
                 phrasing_terms.append(terms)
                 self._phrasing_text.append(" ".join(terms.words))
-                self._phrasing_entry.append(entry_id)
-        self._entry_of = np.asarray(self._phrasing_entry, dtype=np.int32)
+            whole = " ".join([*entry.phrasings, *entry.keywords, entry.answer])
+            entry_terms.append(self.terms(normalizer.clean(whole)))
+        self._entry_starts = np.asarray(starts, dtype=np.int64)
+        self._entry_of = np.repeat(
+            np.arange(len(self.faq)), np.diff(np.append(self._entry_starts, len(phrasing_terms)))
+        )
         article_terms = [self.terms(normalizer.clean(a.text)) for a in self.articles]
-        self.faq_words = Channel([t.words for t in phrasing_terms])
-        self.faq_grams = Channel([t.grams for t in phrasing_terms])
+        self.phrasing_words = Channel([t.words for t in phrasing_terms])
+        self.phrasing_grams = Channel([t.grams for t in phrasing_terms])
+        self.entry_words = Channel([t.words for t in entry_terms])
+        self.entry_grams = Channel([t.grams for t in entry_terms])
         self.law_words = Channel([t.words for t in article_terms])
         self.law_grams = Channel([t.grams for t in article_terms])
+        article_position = {(resolve_law(a.law), a.number): i for i, a in enumerate(self.articles)}
+        self._cited_articles = [
+            [article_position[key] for c in e.citations if (key := (resolve_law(c.law), c.article)) in article_position]
+            for e in self.faq
+        ]
 
     def terms(self, cleaned: str) -> Terms:
         formal = " ".join(self.normalizer.expansions(cleaned))
@@ -111,38 +148,45 @@ class SearchIndex:
     def search(self, question: str, *, limit: int = 4) -> tuple[list[Hit], list[Hit]]:
         """Best FAQ entries and best statute articles for a question, each best first."""
         terms = self.query_terms(question)
-        return self._rank_faq(terms, limit), self._rank_articles(terms, limit)
+        article_scores = self._article_scores(terms)
+        return self._rank_faq(terms, article_scores, limit), self._rank_articles(article_scores, limit)
 
-    def _rank_faq(self, terms: Terms, limit: int) -> list[Hit]:
+    def _article_scores(self, terms: Terms) -> np.ndarray:
+        if not self.articles:
+            return np.zeros(0)
+        q_words, _ = self.law_words.coverage(terms.words)
+        q_grams, _ = self.law_grams.coverage(terms.grams)
+        return 0.4 * q_words + 0.6 * q_grams
+
+    def _rank_faq(self, terms: Terms, article_scores: np.ndarray, limit: int) -> list[Hit]:
         if not self.faq:
             return []
-        q_words, d_words = self.faq_words.coverage(terms.words)
-        q_grams, d_grams = self.faq_grams.coverage(terms.grams)
-        lexical = 0.35 * _blend(q_words, d_words) + 0.65 * _blend(q_grams, d_grams)
-        best_per_entry = np.zeros(len(self.faq), dtype=np.float64)
-        best_phrasing = np.full(len(self.faq), -1, dtype=np.int64)
-        order = np.argsort(-lexical, kind="stable")
+        w = self.weights
+        q_words, d_words = self.phrasing_words.coverage(terms.words)
+        q_grams, d_grams = self.phrasing_grams.coverage(terms.grams)
+        phrasing = w.phrasing_words * _blend(q_words, d_words) + (1 - w.phrasing_words) * _blend(q_grams, d_grams)
+        best_phrasing = np.maximum.reduceat(phrasing, self._entry_starts)
+        e_words, _ = self.entry_words.coverage(terms.words)
+        e_grams, _ = self.entry_grams.coverage(terms.grams)
+        entry = w.phrasing_words * e_words + (1 - w.phrasing_words) * e_grams
+        score = w.phrasing * best_phrasing + w.entry * entry
+        if len(article_scores):
+            cited = np.array([max((article_scores[i] for i in ids), default=0.0) for ids in self._cited_articles])
+            score += w.cited_article * cited
+        candidates = np.argsort(-score, kind="stable")[:FUZZ_CANDIDATES]
         query_text = " ".join(terms.words)
-        for phrasing_id in order[: FUZZ_CANDIDATES * 3]:
-            entry_id = self._entry_of[phrasing_id]
-            if best_phrasing[entry_id] >= 0 and lexical[phrasing_id] <= best_per_entry[entry_id]:
-                continue
-            similarity = fuzz.token_set_ratio(query_text, self._phrasing_text[phrasing_id]) / 100.0
-            score = 0.8 * lexical[phrasing_id] + 0.2 * similarity
-            if score > best_per_entry[entry_id]:
-                best_per_entry[entry_id] = score
-                best_phrasing[entry_id] = phrasing_id
-        top = np.argsort(-best_per_entry, kind="stable")[:limit]
-        return [Hit(float(best_per_entry[i]), faq=self.faq[i]) for i in top if best_per_entry[i] > 0]
+        for entry_id in candidates:
+            start = self._entry_starts[entry_id]
+            best = start + int(np.argmax(phrasing[start : start + len(self.faq[entry_id].phrasings)]))
+            score[entry_id] += w.similarity * fuzz.token_set_ratio(query_text, self._phrasing_text[best]) / 100.0
+        top = sorted(candidates, key=lambda i: -score[i])[:limit]
+        return [Hit(float(score[i]), faq=self.faq[i]) for i in top if score[i] > 0]
 
-    def _rank_articles(self, terms: Terms, limit: int) -> list[Hit]:
-        if not self.articles:
+    def _rank_articles(self, scores: np.ndarray, limit: int) -> list[Hit]:
+        if not len(scores):
             return []
-        q_words, d_words = self.law_words.coverage(terms.words)
-        q_grams, d_grams = self.law_grams.coverage(terms.grams)
-        score = 0.4 * q_words + 0.6 * q_grams
-        top = np.argsort(-score, kind="stable")[:limit]
-        return [Hit(float(score[i]), article=self.articles[i]) for i in top if score[i] > 0]
+        top = np.argsort(-scores, kind="stable")[:limit]
+        return [Hit(float(scores[i]), article=self.articles[i]) for i in top if scores[i] > 0]
 
 
 def _blend(query_coverage: np.ndarray, doc_coverage: np.ndarray) -> np.ndarray:

@@ -17,10 +17,11 @@ class StaleConversation(Exception):
 
 
 async def load_conversation(session: AsyncSession, user: UserRef, now: datetime) -> ConversationRow:
+    """The user's row, locked for this transaction (state is read only under the lock)."""
     row = await session.scalar(
-        select(ConversationRow).where(
-            ConversationRow.channel == user.channel, ConversationRow.external_id == user.external_id
-        )
+        select(ConversationRow)
+        .where(ConversationRow.channel == user.channel, ConversationRow.external_id == user.external_id)
+        .with_for_update()  # the per-user guard on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
     )
     if row is None:
         row = ConversationRow(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import random
 import logging
 import time
 from datetime import UTC, datetime, timedelta
@@ -50,6 +52,7 @@ class Engine:
                     return replies
             except (StaleConversation, IntegrityError):
                 log.info("turn conflict on %s, attempt %d", message.user.channel, attempt)
+                await asyncio.sleep(random.uniform(0, 0.02 * attempt))
         raise TurnConflict(message.user.channel)
 
     async def _attempt(self, message: IncomingMessage, started: float) -> tuple[Reply, ...]:

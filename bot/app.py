@@ -1,0 +1,65 @@
+"""create_app(config): the one composition root of the web process."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.channels import web
+from bot.config import Config, find_config_file, load_config
+from bot.runtime import Runtime, configure_logging, start_runtime
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
+    """The ASGI app. Starts its own runtime at startup unless one is handed in (tests)."""
+    holder: dict[str, Runtime] = {"runtime": runtime} if runtime else {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette):
+        own = runtime is None
+        holder["runtime"] = runtime or await start_runtime(config, migrate=False)
+        log.info("ready: %d FAQ entries, %d statutes", len(holder["runtime"].services.knowledge.faq),
+                 len(holder["runtime"].services.knowledge.library))
+        try:
+            yield
+        finally:
+            if own:
+                await holder["runtime"].close()
+
+    async def healthz(_request: Request) -> Response:
+        current = holder.get("runtime")
+        if current is None:
+            return JSONResponse({"ok": False, "database": False, "knowledge": False}, status_code=503)
+        try:
+            async with current.database.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            database_ok = True
+        except Exception:  # any failure to reach the database means unhealthy, whatever the driver raised
+            log.exception("health check: database unreachable")
+            database_ok = False
+        knowledge_ok = bool(current.services.knowledge.faq)
+        ok = database_ok and knowledge_ok
+        return JSONResponse({"ok": ok, "database": database_ok, "knowledge": knowledge_ok},
+                            status_code=200 if ok else 503)
+
+    routes = web.routes(lambda: holder["runtime"].engine, max_body_bytes=config.server.max_body_bytes)
+    routes.append(Route("/healthz", healthz, methods=["GET"]))
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def app_from_environment() -> Starlette:
+    """uvicorn factory for `weiquan serve` workers: config from WEIQUAN_CONFIG and the environment."""
+    path = find_config_file(os.environ, Path.cwd())
+    config = load_config(path, os.environ)
+    configure_logging(config)
+    return create_app(config)

@@ -1,0 +1,202 @@
+"""The `weiquan` command: serve, chat, ask, db, kb."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from bot.config import Config, ConfigError, find_config_file, load_config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        path = Path(args.config) if args.config else find_config_file(os.environ, Path.cwd())
+        config = load_config(path, os.environ)
+    except ConfigError as exc:
+        print(f"配置错误 / config error: {exc}", file=sys.stderr)
+        return 2
+    return args.run(args, config, path)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="weiquan", description="消费维权助手 (consumer-rights chat bot)")
+    parser.add_argument("--config", help="config.toml to use (default: WEIQUAN_CONFIG, ./config.toml)")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate the database and run the web app")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.set_defaults(run=run_serve)
+
+    chat = commands.add_parser("chat", help="chat with the bot in this terminal")
+    chat.add_argument("--user", help="user id to chat as (default: your login name)")
+    chat.set_defaults(run=run_chat)
+
+    ask = commands.add_parser("ask", help="answer questions from the knowledge base")
+    ask.add_argument("question", nargs="?", help="the question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--batch", metavar="FILE", help="JSON lines with 'q' (and 'id'); '-' reads stdin")
+    ask.set_defaults(run=run_ask)
+
+    db = commands.add_parser("db", help="database migrations").add_subparsers(required=True, metavar="ACTION")
+    db.add_parser("upgrade", help="apply all migrations").set_defaults(run=run_db_upgrade)
+    db.add_parser("current", help="show the applied revision").set_defaults(run=run_db_current)
+
+    kb = commands.add_parser("kb", help="knowledge base tools").add_subparsers(required=True, metavar="ACTION")
+    kb.add_parser("check", help="validate every FAQ citation against the statutes").set_defaults(run=run_kb_check)
+    return parser
+
+
+def run_serve(args, config: Config, path: Path | None) -> int:
+    import uvicorn
+
+    from bot.db import create_engine, upgrade
+    from bot.runtime import configure_logging
+
+    configure_logging(config)
+
+    async def migrate() -> None:
+        engine = create_engine(config.database_url, busy_timeout_ms=config.database.busy_timeout_ms)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(migrate())
+    if path is not None:
+        os.environ["WEIQUAN_CONFIG"] = str(path.resolve())  # workers read the same file
+    uvicorn.run(
+        "bot.app:app_from_environment",
+        factory=True,
+        host=args.host or config.server.host,
+        port=args.port or config.server.port,
+        workers=args.workers or config.server.workers,
+        log_level=config.app.log_level.lower(),
+    )
+    return 0
+
+
+def run_chat(args, config: Config, _path) -> int:
+    from bot.channels.terminal import run_repl
+    from bot.runtime import start_runtime
+
+    async def chat() -> None:
+        runtime = await start_runtime(config)
+        try:
+            await run_repl(runtime.engine, user_id=args.user)
+        finally:
+            await runtime.close()
+
+    asyncio.run(chat())
+    return 0
+
+
+def run_ask(args, config: Config, _path) -> int:
+    from bot.services import build_services, load_knowledge_base
+    from handlers.qa import render_answer
+
+    if not args.question and not args.batch:
+        print("请给出问题，或用 --batch FILE", file=sys.stderr)
+        return 2
+    services = build_services(config, load_knowledge_base(config))
+
+    def answer(question: str, question_id=None) -> dict:
+        started = time.perf_counter()
+        result = services.knowledge.ask(question[: services.max_text_chars], max_suggestions=services.max_suggestions)
+        replies = render_answer(result, services)
+        elapsed = (time.perf_counter() - started) * 1000
+        return {
+            "id": question_id,
+            "answered": result.answered,
+            "answer": "\n".join(reply.text for reply in replies),
+            "citations": [{"law": c.law, "article": c.article} for c in result.citations],
+            "alternatives": [
+                {"title": s.title, "citations": [{"law": c.law, "article": c.article} for c in s.citations]}
+                for s in result.alternatives
+            ],
+            "confidence": round(min(max(result.confidence, 0.0), 1.0), 4),
+            "source": result.source,
+            "ms": round(elapsed, 3),
+        }
+
+    if args.batch:
+        stream = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")
+        with stream:
+            for line in stream:
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                    question = item["q"]
+                    if not isinstance(question, str):
+                        raise TypeError("q must be a string")
+                except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                    print(json.dumps({"id": None, "error": f"bad input line: {exc}"}, ensure_ascii=False))
+                    continue
+                print(json.dumps(answer(question, item.get("id")), ensure_ascii=False), flush=False)
+        return 0
+    result = answer(args.question)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(result["answer"])
+        for number, alternative in enumerate(result["alternatives"], 1):
+            print(f"  相关{number}：{alternative['title']}")
+    return 0
+
+
+def run_db_upgrade(_args, config: Config, _path) -> int:
+    from bot.db import create_engine, current_revision, upgrade
+
+    async def migrate() -> str | None:
+        engine = create_engine(config.database_url, busy_timeout_ms=config.database.busy_timeout_ms)
+        try:
+            await upgrade(engine)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    print(f"database at revision {asyncio.run(migrate())}")
+    return 0
+
+
+def run_db_current(_args, config: Config, _path) -> int:
+    from bot.db import create_engine, current_revision
+
+    async def current() -> str | None:
+        engine = create_engine(config.database_url, busy_timeout_ms=config.database.busy_timeout_ms)
+        try:
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    print(asyncio.run(current()) or "no migrations applied")
+    return 0
+
+
+def run_kb_check(_args, config: Config, _path) -> int:
+    from bot.services import load_knowledge_base
+    from knowledge.base import DATA_DIR
+    from knowledge.check import check_citations, check_phrasings, load_cited_rules
+
+    knowledge = load_knowledge_base(config)
+    problems, against_text = check_citations(knowledge.faq, knowledge.library, load_cited_rules(DATA_DIR / "laws.toml"))
+    problems += check_phrasings(knowledge.faq, knowledge.normalizer.clean)
+    citations = sum(len(entry.citations) for entry in knowledge.faq)
+    print(f"{len(knowledge.faq)} FAQ entries, {citations} citations "
+          f"({against_text} checked against loaded text), {len(knowledge.library)} statutes loaded")
+    for problem in problems:
+        print(f"ERROR {problem}")
+    if problems:
+        print(f"kb check failed: {len(problems)} problem(s)")
+        return 1
+    print("kb check passed")
+    return 0

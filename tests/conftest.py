@@ -1,0 +1,68 @@
+"""Shared fixtures: one knowledge base per session, a fresh database per test on every backend.
+
+The database is SQLite in a temporary folder, unless DATABASE_URL names PostgreSQL: then each test
+gets an empty schema in that database (CI runs the whole suite once on each backend).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.config import Config, load_config
+from bot.runtime import start_runtime
+from bot.services import load_knowledge_base
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith("postgresql") else ""
+
+
+def make_config(tmp_path: Path, database_url: str = "", **environ: str) -> Config:
+    """The project's config.toml with a private data folder and database."""
+    env = {"WEIQUAN_APP_DATA_DIR": str(tmp_path / "var"), "WEIQUAN_APP_LOG_LEVEL": "WARNING", **environ}
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return load_config(PROJECT_ROOT / "config.toml", env)
+
+
+@pytest.fixture(scope="session")
+def knowledge(tmp_path_factory):
+    """The shipped knowledge base (bundled laws and FAQ), built once for the whole run."""
+    return load_knowledge_base(make_config(tmp_path_factory.mktemp("kb")))
+
+
+@pytest.fixture
+async def database_url(tmp_path):
+    """An empty database: a new SQLite file, or a new PostgreSQL database dropped afterwards."""
+    if not POSTGRES_URL:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        return
+    name = f"weiquan_t_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+@pytest.fixture
+def config(tmp_path, database_url) -> Config:
+    return make_config(tmp_path, database_url)
+
+
+@pytest.fixture
+async def runtime(config, knowledge):
+    started = await start_runtime(config, knowledge=knowledge)
+    try:
+        yield started
+    finally:
+        await started.close()
