@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from knowledge import normalize as normalize_module
+from knowledge import search as search_module
+from knowledge.cache import fingerprint, load_or_build
 from knowledge.faq import Citation, FaqEntry, load_faq_dir
 from knowledge.lookup import ReferenceParser
 from knowledge.normalize import Lexicon, TextNormalizer
@@ -171,17 +174,12 @@ def _title_or_self(library: StatuteLibrary, law: str) -> str:
 
 
 def load_lexicon(data_dir: Path = DATA_DIR) -> Lexicon:
-    expansions: dict[str, tuple[str, ...]] = {}
-    lexicon_file = data_dir / "lexicon.toml"
-    if lexicon_file.is_file():
-        raw = tomllib.loads(lexicon_file.read_text(encoding="utf-8"))
-        expansions = {k: tuple(v) for k, v in raw.get("expand", {}).items()}
-    stopword_file = data_dir / "stopwords.txt"
-    stopwords = frozenset()
-    if stopword_file.is_file():
-        lines = stopword_file.read_text(encoding="utf-8").splitlines()
-        stopwords = frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
-    return Lexicon(expansions, stopwords)
+    raw = tomllib.loads((data_dir / "lexicon.toml").read_text(encoding="utf-8"))
+    expansions = {slang: tuple(formal) for slang, formal in raw.get("expand", {}).items()}
+    characters = dict(raw.get("characters", {}))
+    lines = (data_dir / "stopwords.txt").read_text(encoding="utf-8").splitlines()
+    stopwords = frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+    return Lexicon(expansions, stopwords, characters)
 
 
 def load_law_aliases(data_dir: Path = DATA_DIR) -> dict[str, str]:
@@ -202,18 +200,30 @@ def load_knowledge(
     cache_dir: Path | None = None,
     data_dir: Path = DATA_DIR,
 ) -> KnowledgeBase:
-    """Load every source and build the index once; the result is read-only and shared."""
+    """Load every source and build the index once (or load it from the cache); read-only after."""
     library = load_statutes(laws, statute_dirs, data_dir)
     faq = load_faq_dir(data_dir / "faq")
-    normalizer = TextNormalizer(load_lexicon(data_dir), cache_dir=cache_dir)
+    lexicon = load_lexicon(data_dir)
+    normalizer = TextNormalizer(lexicon, cache_dir=cache_dir)
     domain_terms = [k for entry in faq for k in entry.keywords] + list(library.alias_names())
     normalizer.add_words(domain_terms)
-    vocabulary = set(domain_terms) | set(normalizer.lexicon.expansions)
-    for entry in faq:
-        for phrasing in entry.phrasings:
-            vocabulary.update(normalizer.words(normalizer.clean(phrasing)))
-    normalizer.learn_vocabulary(sorted(vocabulary))
     articles = [article for statute in library for article in statute.articles.values()]
-    index = SearchIndex(normalizer, faq, articles, resolve_law=lambda law: _title_or_self(library, law))
-    scope = ScopeGuard(load_topics(data_dir / "out_of_scope.toml") if (data_dir / "out_of_scope.toml").is_file() else [], normalizer.clean)
+
+    def build() -> tuple[list[str], SearchIndex]:
+        vocabulary = set(domain_terms) | set(lexicon.expansions)
+        for entry in faq:
+            for phrasing in entry.phrasings:
+                vocabulary.update(normalizer.words(normalizer.clean(phrasing)))
+        index = SearchIndex(normalizer, faq, articles, resolve_law=lambda law: _title_or_self(library, law))
+        return sorted(vocabulary), index
+
+    key = fingerprint(
+        [*(Path(module.__file__).read_bytes() for module in (search_module, normalize_module)),
+         *(path.read_bytes() for path in sorted(data_dir.rglob("*")) if path.is_file()),
+         *(f"{a.law}|{a.number}|{a.text}" for a in articles)]
+    )
+    vocabulary, index = load_or_build(cache_dir, "index", key, build)
+    normalizer.learn_vocabulary(vocabulary)
+    index.attach(normalizer, faq, articles)
+    scope = ScopeGuard(load_topics(data_dir / "out_of_scope.toml"), normalizer.clean)
     return KnowledgeBase(library, faq, normalizer, index, scope, thresholds)

@@ -35,6 +35,8 @@ class Lexicon:
 
     expansions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     stopwords: frozenset[str] = frozenset()
+    characters: dict[str, str] = field(default_factory=dict)
+    """Single characters with a consumer meaning -> the word they stand for (退 -> 退货)."""
 
 
 class TextNormalizer:
@@ -54,7 +56,6 @@ class TextNormalizer:
         for slang, formal in lexicon.expansions.items():
             cleaned = tuple(self.clean(term) for term in formal)
             self._expansions[self.clean(slang)] = self._expansions.get(self.clean(slang), ()) + cleaned
-        self._slang = _alternation(self._expansions)
         self._vocabulary: dict[str, list[str]] = {}
         self._typo_lengths: tuple[int, ...] = ()
         self.add_words(self._expansions)
@@ -112,25 +113,24 @@ class TextNormalizer:
         return "".join(out)
 
     def words(self, text: str) -> list[str]:
-        """Content words of cleaned text: segmented, stop words and single characters dropped."""
+        """Content words of cleaned text: segmented; stop words and plain single characters dropped."""
         stop = self.lexicon.stopwords
-        return [
-            w
-            for w in self._tokenizer.lcut_for_search(text, HMM=True)
-            if len(w) > 1 and w not in stop and not NON_WORD.fullmatch(w)
-        ]
+        characters = self.lexicon.characters
+        words = []
+        for word in self._tokenizer.lcut_for_search(text, HMM=True):
+            if len(word) == 1:
+                word = characters.get(word, "")
+            if len(word) > 1 and word not in stop and not NON_WORD.fullmatch(word):
+                words.append(word)
+        return words
 
     def expansions(self, text: str) -> list[str]:
-        """Formal terms for the slang found in cleaned text."""
-        if self._slang is None:
-            return []
+        """Formal terms for every slang phrase found in cleaned text (nested ones too)."""
         found: list[str] = []
-        for slang in dict.fromkeys(self._slang.findall(text)):
-            found.extend(self._expansions[slang])
+        for slang, formal in self._expansions.items():
+            if slang in text:
+                found.extend(formal)
         return found
-
-    def is_known_word(self, word: str) -> bool:
-        return bool(self._tokenizer.FREQ.get(word))
 
 
 def bigrams(text: str) -> list[str]:
@@ -147,11 +147,6 @@ def _arabic(match: re.Match[str]) -> str:
         return str(int(cn2an.cn2an(numeral.replace("〇", "零"), "smart")))
     except (ValueError, KeyError):
         return numeral
-
-
-def _alternation(words: Iterable[str]) -> re.Pattern[str] | None:
-    ordered = sorted(set(words), key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
 
 def _char_pinyin(char: str) -> str:

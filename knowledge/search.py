@@ -30,6 +30,8 @@ class Terms:
 
     words: tuple[str, ...]
     grams: tuple[str, ...]
+    formal: tuple[str, ...] = ()
+    """Formal terms the slang in the text stands for: they can add to a match, never subtract."""
 
 
 @dataclass(frozen=True)
@@ -44,24 +46,30 @@ class Hit:
 class Channel:
     """An inverted index of distinct terms -> documents, with IDF weights."""
 
-    def __init__(self, documents: Sequence[Sequence[str]]) -> None:
+    def __init__(self, documents: Sequence[Sequence[str]], *, unseen_weight: float = 0.5) -> None:
         self.size = len(documents)
         postings: dict[str, list[int]] = defaultdict(list)
         for doc_id, terms in enumerate(documents):
             for term in set(terms):
                 postings[term].append(doc_id)
-        self.unseen_idf = math.log(1 + self.size / 0.5)
+        # A question word no document has cannot tell entries apart, but it does say the question
+        # is about something we may not cover: it counts, at part of the rarest word's weight.
+        self.unseen_idf = unseen_weight * math.log(1 + self.size)
         self.idf = {t: math.log(1 + self.size / len(ids)) for t, ids in postings.items()}
         self.postings = {t: np.asarray(ids, dtype=np.int32) for t, ids in postings.items()}
         self.doc_mass = np.array(
             [sum(self.idf[t] for t in set(terms)) or 1.0 for terms in documents], dtype=np.float64
         )
 
-    def coverage(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(share of the query's IDF mass each doc covers, share of each doc's mass the query covers)."""
+    def coverage(self, terms: Sequence[str], optional: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """(share of the query's IDF mass each doc covers, share of each doc's mass the query covers).
+
+        Optional terms (slang expansions) add to the matched mass but not to the query's mass.
+        """
         matched = np.zeros(self.size, dtype=np.float64)
         query_mass = 0.0
-        for term in set(terms):
+        required = set(terms)
+        for term in required:
             ids = self.postings.get(term)
             if ids is None:
                 query_mass += self.unseen_idf
@@ -69,9 +77,13 @@ class Channel:
             weight = self.idf[term]
             query_mass += weight
             matched[ids] += weight
+        for term in set(optional) - required:
+            ids = self.postings.get(term)
+            if ids is not None:
+                matched[ids] += self.idf[term]
         if query_mass == 0.0:
             return matched, matched
-        return matched / query_mass, matched / self.doc_mass
+        return np.minimum(matched / query_mass, 1.0), np.minimum(matched / self.doc_mass, 1.0)
 
 
 @dataclass(frozen=True)
@@ -112,18 +124,18 @@ class SearchIndex:
         starts: list[int] = []
         for entry in self.faq:
             starts.append(len(phrasing_terms))
-            keywords = normalizer.clean(" ".join(entry.keywords))
+            keywords = " ".join(entry.keywords)
             for phrasing in entry.phrasings:
-                terms = self.terms(f"{normalizer.clean(phrasing)} {keywords}")
+                terms = self.terms(f"{phrasing} {keywords}")
                 phrasing_terms.append(terms)
                 self._phrasing_text.append(" ".join(terms.words))
             whole = " ".join([*entry.phrasings, *entry.keywords, entry.answer])
-            entry_terms.append(self.terms(normalizer.clean(whole)))
+            entry_terms.append(self.terms(whole))
         self._entry_starts = np.asarray(starts, dtype=np.int64)
         self._entry_of = np.repeat(
             np.arange(len(self.faq)), np.diff(np.append(self._entry_starts, len(phrasing_terms)))
         )
-        article_terms = [self.terms(normalizer.clean(a.text)) for a in self.articles]
+        article_terms = [self.terms(a.text) for a in self.articles]
         self.phrasing_words = Channel([t.words for t in phrasing_terms])
         self.phrasing_grams = Channel([t.grams for t in phrasing_terms])
         self.entry_words = Channel([t.words for t in entry_terms])
@@ -136,14 +148,27 @@ class SearchIndex:
             for e in self.faq
         ]
 
-    def terms(self, cleaned: str) -> Terms:
-        formal = " ".join(self.normalizer.expansions(cleaned))
-        words = self.normalizer.words(cleaned) + self.normalizer.words(formal)
-        return Terms(tuple(words), tuple(bigrams(cleaned)))
+    def __getstate__(self) -> dict:
+        """Pickled without the normaliser and the source objects; `attach` puts them back."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("normalizer", "faq", "articles")}
 
-    def query_terms(self, question: str) -> Terms:
-        cleaned = self.normalizer.correct_typos(self.normalizer.clean(question))
-        return self.terms(cleaned)
+    def attach(self, normalizer: TextNormalizer, faq: Sequence[FaqEntry], articles: Sequence[Article]) -> None:
+        """Reconnect an index loaded from the cache (same FAQ and articles, same order)."""
+        self.normalizer = normalizer
+        self.faq = list(faq)
+        self.articles = list(articles)
+
+    def terms(self, text: str) -> Terms:
+        """Words (with the formal terms for any slang), for indexing a document."""
+        query = self.query_terms(text, correct=False)
+        return Terms(query.words + query.formal, query.grams)
+
+    def query_terms(self, question: str, *, correct: bool = True) -> Terms:
+        cleaned = self.normalizer.clean(question)
+        if correct:
+            cleaned = self.normalizer.correct_typos(cleaned)
+        formal = self.normalizer.words(" ".join(self.normalizer.expansions(cleaned)))
+        return Terms(tuple(self.normalizer.words(cleaned)), tuple(bigrams(cleaned)), tuple(formal))
 
     def search(self, question: str, *, limit: int = 4) -> tuple[list[Hit], list[Hit]]:
         """Best FAQ entries and best statute articles for a question, each best first."""
@@ -154,7 +179,7 @@ class SearchIndex:
     def _article_scores(self, terms: Terms) -> np.ndarray:
         if not self.articles:
             return np.zeros(0)
-        q_words, _ = self.law_words.coverage(terms.words)
+        q_words, _ = self.law_words.coverage(terms.words, terms.formal)
         q_grams, _ = self.law_grams.coverage(terms.grams)
         return 0.4 * q_words + 0.6 * q_grams
 
@@ -162,11 +187,11 @@ class SearchIndex:
         if not self.faq:
             return []
         w = self.weights
-        q_words, d_words = self.phrasing_words.coverage(terms.words)
+        q_words, d_words = self.phrasing_words.coverage(terms.words, terms.formal)
         q_grams, d_grams = self.phrasing_grams.coverage(terms.grams)
         phrasing = w.phrasing_words * _blend(q_words, d_words) + (1 - w.phrasing_words) * _blend(q_grams, d_grams)
         best_phrasing = np.maximum.reduceat(phrasing, self._entry_starts)
-        e_words, _ = self.entry_words.coverage(terms.words)
+        e_words, _ = self.entry_words.coverage(terms.words, terms.formal)
         e_grams, _ = self.entry_grams.coverage(terms.grams)
         entry = w.phrasing_words * e_words + (1 - w.phrasing_words) * e_grams
         score = w.phrasing * best_phrasing + w.entry * entry

@@ -1,0 +1,150 @@
+"""The web chat API through the real ASGI app: good input answered, bad input a clear 400."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import func, select, text
+
+from bot.app import create_app
+from bot.core.tables import ConversationRow, TurnEventRow
+from bot.db import create_session_factory
+
+
+@pytest.fixture
+async def client(config, runtime):
+    app = create_app(config, runtime=runtime)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+        yield http
+
+
+async def chat(client, **body):
+    response = await client.post("/api/chat", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()["replies"]
+
+
+async def test_a_question_gets_an_answer_with_citations(client):
+    replies = await chat(client, user_id="w1", text="网上买的衣服不喜欢，七天内能退吗？")
+    assert replies[0]["citations"] == [{"law": "中华人民共和国消费者权益保护法", "article": 25}]
+    assert "依据：《消费者权益保护法》第二十五条" in replies[0]["text"]
+    assert {"label": "查看法条原文", "payload": "full"} in replies[0]["buttons"]
+
+
+async def test_the_article_text_is_one_step_away(client):
+    await chat(client, user_id="w2", text="网上买的衣服不喜欢，七天内能退吗？")
+    replies = await chat(client, user_id="w2", payload="full")
+    assert replies[0]["text"].startswith("《消费者权益保护法》第二十五条")
+    assert "无需说明理由" in replies[0]["text"]
+    typed = await chat(client, user_id="w2", text="全文")
+    assert typed == replies
+
+
+async def test_a_button_payload_answers_like_the_question(client):
+    replies = await chat(client, user_id="w3", payload="menu")
+    assert "消费维权助手" in replies[0]["text"]
+    assert {"label": "转人工服务", "payload": "human"} in replies[0]["buttons"]
+
+
+async def test_asking_for_a_person_stores_the_flag(client, runtime):
+    replies = await chat(client, user_id="w4", text="我要转人工")
+    assert "人工" in replies[0]["text"]
+    async with create_session_factory(runtime.database)() as session:
+        row = await session.scalar(select(ConversationRow).where(ConversationRow.external_id == "w4"))
+    assert row.wants_human is True
+
+
+async def test_out_of_scope_is_declined_without_a_citation(client):
+    for question in ("明天会下雨吗，要不要带伞", "帮我写一篇关于春天的作文"):
+        replies = await chat(client, user_id="w5", text=question)
+        assert replies[0]["citations"] == []
+        assert "消费维权" in replies[0]["text"]
+
+
+async def test_not_knowing_is_said_honestly_with_an_offer_of_a_person(client):
+    replies = await chat(client, user_id="w6", text="量子纠缠的退相干时间怎么测量")
+    assert replies[0]["citations"] == []
+    assert {"label": "转人工服务", "payload": "human"} in replies[0]["buttons"]
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe\x00", "not valid JSON"),
+        (b"[1, 2]", "JSON object"),
+        (b'{"text": "hello"}', "user_id"),
+        (b'{"user_id": "", "text": "hello"}', "user_id"),
+        (b'{"user_id": 42, "text": "hello"}', "user_id"),
+        (b'{"user_id": "x"}', "text"),
+        (b'{"user_id": "x", "text": 5}', "text"),
+        (b'{"user_id": "x", "payload": ""}', "payload"),
+    ],
+)
+async def test_malformed_bodies_get_a_400_with_a_json_error(client, body, message):
+    response = await client.post("/api/chat", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+
+
+async def test_a_body_over_the_size_cap_is_refused(client, config):
+    huge = b'{"user_id": "x", "text": "' + b"a" * config.server.max_body_bytes + b'"}'
+    response = await client.post("/api/chat", content=huge)
+    assert response.status_code == 413
+    assert "error" in response.json()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("", "没有输入内容"),
+        ("   \n\t ", "没有输入内容"),
+        ("😀😀😀🎉", "答不上来"),
+        ("<script>alert('x')</script>", "答不上来"),
+        ("'; DROP TABLE conversations; --", "答不上来"),
+        ("/frobnicate", "没有“/frobnicate”这个指令"),
+    ],
+)
+async def test_odd_text_gets_a_clear_reply(client, text, expected):
+    replies = await chat(client, user_id="w7", text=text)
+    assert expected in replies[0]["text"]
+
+
+async def test_ten_thousand_characters_are_cut_and_answered(client):
+    story = "我在商场买了一台冰箱，" * 1000
+    replies = await chat(client, user_id="w8", text=story + "用了三天就坏了，能退吗？")
+    assert "前2000个字" in replies[0]["text"]
+    assert len(replies) == 2
+
+
+async def test_an_unknown_payload_is_answered_and_nothing_is_lost(client, runtime):
+    await chat(client, user_id="w9", text="消法第55条")
+    replies = await chat(client, user_id="w9", payload="faq:no-such-entry")
+    assert "失效" in replies[0]["text"]
+    replies = await chat(client, user_id="w9", payload="art:deadbeef:1")
+    assert "失效" in replies[0]["text"]
+    again = await chat(client, user_id="w9", text="第56条")
+    assert "第五十六条" in again[0]["text"]
+
+
+async def test_sql_in_text_leaves_the_tables_intact(client, runtime):
+    await chat(client, user_id="w10", text="1); DELETE FROM turn_events; --")
+    async with create_session_factory(runtime.database)() as session:
+        assert await session.scalar(select(func.count(TurnEventRow.id))) == 1
+        assert (await session.execute(text("SELECT 1"))).scalar() == 1
+
+
+async def test_a_retry_with_the_same_message_id_is_answered_once(client, runtime):
+    first = await chat(client, user_id="w11", text="假一赔三", message_id="abc")
+    second = await chat(client, user_id="w11", text="假一赔三", message_id="abc")
+    assert first == second
+    async with create_session_factory(runtime.database)() as session:
+        turns = await session.scalar(select(func.count(TurnEventRow.id)).where(TurnEventRow.duplicate.is_(False)))
+    assert turns == 1
+
+
+async def test_the_chat_page_and_health(client):
+    page = await client.get("/")
+    assert page.status_code == 200 and "/api/chat" in page.text and "消费维权助手" in page.text
+    health = await client.get("/healthz")
+    assert health.json() == {"ok": True, "database": True, "knowledge": True}
