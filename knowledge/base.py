@@ -107,11 +107,12 @@ class KnowledgeBase:
         reference = self.references.parse(cleaned, last_law=last_law)
         if reference is not None:
             return self.article_answer(reference.law, reference.number)
-        faq_hits, article_hits = self.index.search(question)
+        corrected = self.normalizer.correct_typos(cleaned)
+        faq_hits, article_hits = self.index.search_terms(self.index.cleaned_terms(corrected))
         best_faq = faq_hits[0] if faq_hits else Hit(0.0)
         best_article = article_hits[0] if article_hits else Hit(0.0)
         limits = self.thresholds
-        topic = self.scope.match(self.normalizer.correct_typos(cleaned))
+        topic = self.scope.match(corrected)
         if topic is not None and best_faq.confidence < limits.out_of_scope_override:
             return Answer(AnswerKind.OUT_OF_SCOPE, best_faq.confidence, topic=topic)
         candidates = sorted(

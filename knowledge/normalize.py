@@ -6,6 +6,7 @@ Questions and knowledge-base texts go through the same steps, so that 七日/7�
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -157,14 +158,16 @@ def _char_pinyin(char: str) -> str:
     return "".join(c for c in first if not unicodedata.combining(c)).replace("ü", "v")
 
 
+@functools.cache
+def _fuzzy_syllable(char: str) -> str:
+    syllable = _char_pinyin(char)
+    for sound, folded in FUZZY_PINYIN:
+        syllable = syllable.replace(sound, folded)
+    return syllable
+
+
 def _fuzzy_pinyin(word: str) -> str:
-    syllables = []
-    for char in word:
-        syllable = _char_pinyin(char)
-        for sound, folded in FUZZY_PINYIN:
-            syllable = syllable.replace(sound, folded)
-        syllables.append(syllable)
-    return " ".join(syllables)
+    return " ".join(map(_fuzzy_syllable, word))
 
 
 def _changed(window: str, word: str) -> int:

@@ -143,10 +143,14 @@ class SearchIndex:
         self.law_words = Channel([t.words for t in article_terms])
         self.law_grams = Channel([t.grams for t in article_terms])
         article_position = {(resolve_law(a.law), a.number): i for i, a in enumerate(self.articles)}
-        self._cited_articles = [
-            [article_position[key] for c in e.citations if (key := (resolve_law(c.law), c.article)) in article_position]
-            for e in self.faq
+        cited_pairs = [
+            (entry_id, article_position[key])
+            for entry_id, entry in enumerate(self.faq)
+            for c in entry.citations
+            if (key := (resolve_law(c.law), c.article)) in article_position
         ]
+        self._cited_entry = np.asarray([e for e, _ in cited_pairs], dtype=np.int64)
+        self._cited_article = np.asarray([a for _, a in cited_pairs], dtype=np.int64)
 
     def __getstate__(self) -> dict:
         """Pickled without the normaliser and the source objects; `attach` puts them back."""
@@ -164,15 +168,22 @@ class SearchIndex:
         return Terms(query.words + query.formal, query.grams)
 
     def query_terms(self, question: str, *, correct: bool = True) -> Terms:
+        """A question (or, with correct=False, a document) through both channels."""
         cleaned = self.normalizer.clean(question)
         if correct:
             cleaned = self.normalizer.correct_typos(cleaned)
+        return self.cleaned_terms(cleaned)
+
+    def cleaned_terms(self, cleaned: str) -> Terms:
+        """Terms of text that is already cleaned (and typo-corrected, for a question)."""
         formal = self.normalizer.words(" ".join(self.normalizer.expansions(cleaned)))
         return Terms(tuple(self.normalizer.words(cleaned)), tuple(bigrams(cleaned)), tuple(formal))
 
     def search(self, question: str, *, limit: int = 4) -> tuple[list[Hit], list[Hit]]:
         """Best FAQ entries and best statute articles for a question, each best first."""
-        terms = self.query_terms(question)
+        return self.search_terms(self.query_terms(question), limit=limit)
+
+    def search_terms(self, terms: Terms, *, limit: int = 4) -> tuple[list[Hit], list[Hit]]:
         article_scores = self._article_scores(terms)
         return self._rank_faq(terms, article_scores, limit), self._rank_articles(article_scores, limit)
 
@@ -195,8 +206,9 @@ class SearchIndex:
         e_grams, _ = self.entry_grams.coverage(terms.grams)
         entry = w.phrasing_words * e_words + (1 - w.phrasing_words) * e_grams
         score = w.phrasing * best_phrasing + w.entry * entry
-        if len(article_scores):
-            cited = np.array([max((article_scores[i] for i in ids), default=0.0) for ids in self._cited_articles])
+        if len(self._cited_entry):
+            cited = np.zeros(len(self.faq), dtype=np.float64)
+            np.maximum.at(cited, self._cited_entry, article_scores[self._cited_article])
             score += w.cited_article * cited
         candidates = np.argsort(-score, kind="stable")[:FUZZ_CANDIDATES]
         query_text = " ".join(terms.words)
