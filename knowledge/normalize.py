@@ -121,7 +121,7 @@ class TextNormalizer:
         for word in self._tokenizer.lcut_for_search(text, HMM=True):
             if len(word) == 1:
                 word = characters.get(word, "")
-            if len(word) > 1 and word not in stop and not NON_WORD.fullmatch(word):
+            if len(word) > 1 and word not in stop and not NON_WORD.fullmatch(word) and not word.isdigit():
                 words.append(word)
         return words
 
@@ -135,10 +135,13 @@ class TextNormalizer:
 
 
 def bigrams(text: str) -> list[str]:
-    """Character bigrams inside runs of letters and digits (punctuation breaks a run)."""
+    """Character bigrams inside runs of letters and digits (punctuation breaks a run).
+
+    Bigrams of digits alone (the "11" of "111") say nothing about the topic and are left out.
+    """
     grams: list[str] = []
     for run in NON_WORD.split(text):
-        grams.extend(run[i : i + 2] for i in range(len(run) - 1))
+        grams.extend(gram for i in range(len(run) - 1) if not (gram := run[i : i + 2]).isdigit())
     return grams
 
 

@@ -90,16 +90,18 @@ class Channel:
 class Weights:
     """How the signals combine into one FAQ confidence (calibrated in bench/qa_calibrate.py)."""
 
-    phrasing_words: float = 0.2
+    phrasing_words: float = 0.1
     """Within the best phrasing: the word channel's share (the bigram channel has the rest)."""
     phrasing: float = 0.5
     """The best single phrasing of an entry."""
-    entry: float = 0.1
+    entry: float = 0.25
     """The entry as a whole: all phrasings, keywords and the answer."""
     cited_article: float = 0.3
     """The best-matching article the entry cites."""
-    similarity: float = 0.1
+    similarity: float = 0.05
     """rapidfuzz token-set similarity with the best phrasing."""
+    stronger_side: float = 0.75
+    """In a phrasing match, the weight of the better of question and phrasing coverage."""
 
 
 class SearchIndex:
@@ -200,7 +202,8 @@ class SearchIndex:
         w = self.weights
         q_words, d_words = self.phrasing_words.coverage(terms.words, terms.formal)
         q_grams, d_grams = self.phrasing_grams.coverage(terms.grams)
-        phrasing = w.phrasing_words * _blend(q_words, d_words) + (1 - w.phrasing_words) * _blend(q_grams, d_grams)
+        phrasing = (w.phrasing_words * _blend(q_words, d_words, w.stronger_side)
+                    + (1 - w.phrasing_words) * _blend(q_grams, d_grams, w.stronger_side))
         best_phrasing = np.maximum.reduceat(phrasing, self._entry_starts)
         e_words, _ = self.entry_words.coverage(terms.words, terms.formal)
         e_grams, _ = self.entry_grams.coverage(terms.grams)
@@ -226,7 +229,7 @@ class SearchIndex:
         return [Hit(float(scores[i]), article=self.articles[i]) for i in top if scores[i] > 0]
 
 
-def _blend(query_coverage: np.ndarray, doc_coverage: np.ndarray) -> np.ndarray:
+def _blend(query_coverage: np.ndarray, doc_coverage: np.ndarray, stronger_side: float) -> np.ndarray:
     """A question matches a phrasing when it covers the phrasing, or the phrasing covers it.
 
     Long stories cover the short FAQ phrasing (high doc coverage); terse keyword questions are
@@ -234,4 +237,4 @@ def _blend(query_coverage: np.ndarray, doc_coverage: np.ndarray) -> np.ndarray:
     """
     high = np.maximum(query_coverage, doc_coverage)
     low = np.minimum(query_coverage, doc_coverage)
-    return 0.75 * high + 0.25 * low
+    return stronger_side * high + (1 - stronger_side) * low

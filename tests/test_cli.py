@@ -1,0 +1,71 @@
+"""The `weiquan` command as a newcomer runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from bot.cli import main
+from tests.conftest import PROJECT_ROOT
+
+
+def run(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    environment = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+        cwd=PROJECT_ROOT, env=environment, timeout=120, check=False,
+    )
+
+
+def test_ask_prints_a_readable_answer(tmp_path):
+    done = run("ask", "超市卖过期食品怎么赔偿", env={"WEIQUAN_APP_DATA_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert "依据：《食品安全法》" in done.stdout
+
+
+def test_ask_json_batch_keeps_order_and_reports_bad_lines(tmp_path):
+    lines = "\n".join([
+        json.dumps({"id": "a", "q": "消法第25条"}, ensure_ascii=False),
+        "not json",
+        json.dumps({"id": "b", "q": "帮我写一首诗"}, ensure_ascii=False),
+        json.dumps({"q": "七天无理由退货"}, ensure_ascii=False),
+    ])
+    done = run("ask", "--json", "--batch", "-", stdin=lines, env={"WEIQUAN_APP_DATA_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    objects = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [o.get("id") for o in objects] == ["a", None, "b", None]
+    first = objects[0]
+    assert set(first) == {"id", "answered", "answer", "citations", "alternatives", "confidence", "source", "ms"}
+    assert first["answered"] and first["source"] == "statute"
+    assert first["citations"] == [{"law": "中华人民共和国消费者权益保护法", "article": 25}]
+    assert "error" in objects[1]
+    assert objects[2]["answered"] is False and objects[2]["source"] == "none"
+    assert 0.0 <= objects[3]["confidence"] <= 1.0
+
+
+def test_a_bad_config_value_names_the_key(tmp_path, capsys):
+    bad = tmp_path / "config.toml"
+    bad.write_text('[server]\nport = "eighty"\n', encoding="utf-8")
+    assert main(["--config", str(bad), "kb", "check"]) == 2
+    assert "server.port" in capsys.readouterr().err
+
+
+def test_kb_check_passes_on_the_shipped_knowledge(tmp_path):
+    done = run("kb", "check", env={"WEIQUAN_APP_DATA_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "kb check passed" in done.stdout
+
+
+def test_db_upgrade_is_idempotent(tmp_path):
+    env = {"WEIQUAN_APP_DATA_DIR": str(tmp_path)}
+    assert run("db", "upgrade", env=env).returncode == 0
+    again = run("db", "upgrade", env=env)
+    assert again.returncode == 0 and "0001_core" in again.stdout
+
+
+def test_import_direction_holds():
+    done = subprocess.run(["lint-imports"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout

@@ -1,0 +1,59 @@
+"""The configuration loader: documented defaults, environment overrides, errors that name the key."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_config
+from tests.conftest import PROJECT_ROOT
+
+
+def test_shipped_config_loads_with_documented_defaults():
+    config = load_config(PROJECT_ROOT / "config.toml", {})
+    assert config.server.port == 8000
+    assert "中华人民共和国消费者权益保护法" in config.knowledge.laws
+    assert config.database_url == f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'weiquan.db'}"
+
+
+def test_environment_overrides_the_file(tmp_path):
+    dirs = os.pathsep.join([str(tmp_path / "a"), str(tmp_path / "b")])
+    config = load_config(
+        PROJECT_ROOT / "config.toml",
+        {"WEIQUAN_SERVER_PORT": "9001", "DATABASE_URL": "postgresql+asyncpg://x@h/db", "WEIQUAN_STATUTE_DIRS": dirs},
+    )
+    assert config.server.port == 9001
+    assert config.database_url == "postgresql+asyncpg://x@h/db"
+    assert config.knowledge.statute_dirs == (tmp_path / "a", tmp_path / "b")
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ('[server]\nport = "x"\n', "server.port"),
+        ("[server]\nmystery = 1\n", "server.mystery"),
+        ("[nosuch]\na = 1\n", "nosuch"),
+        ("[knowledge]\nlaws = 5\n", "knowledge.laws"),
+        ("[knowledge]\nanswer_threshold = true\n", "knowledge.answer_threshold"),
+        ("not toml = = =", "config.toml"),
+    ],
+)
+def test_errors_name_the_bad_key(tmp_path, text, key):
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        load_config(path, {})
+
+
+def test_a_bad_environment_value_names_the_key():
+    with pytest.raises(ConfigError, match=r"server\.workers"):
+        load_config(None, {"WEIQUAN_SERVER_WORKERS": "many"})
+
+
+def test_relative_paths_are_relative_to_the_config_file(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[app]\ndata_dir = "state"\n', encoding="utf-8")
+    assert load_config(path, {}).app.data_dir == tmp_path / "state"
+    assert isinstance(load_config(None, {}).app.data_dir, Path)
