@@ -57,6 +57,8 @@ class KnowledgeSection:
     suggest_threshold: float = 0.12
     statute_threshold: float = 0.6
     out_of_scope_override: float = 0.85
+    long_question_chars: int = 60
+    long_question_factor: float = 0.7
     max_suggestions: int = 3
 
 

@@ -25,6 +25,8 @@ def load_knowledge_base(config: Config) -> KnowledgeBase:
         suggest=section.suggest_threshold,
         statute=section.statute_threshold,
         out_of_scope_override=section.out_of_scope_override,
+        long_question_chars=section.long_question_chars,
+        long_question_factor=section.long_question_factor,
     )
     return load_knowledge(
         laws=section.laws,

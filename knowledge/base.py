@@ -51,6 +51,15 @@ class Thresholds:
     statute: float
     out_of_scope_override: float
     """An FAQ match this strong wins over an out-of-scope keyword."""
+    long_question_chars: int = 60
+    long_question_factor: float = 1.0
+    """A long story shares a smaller part of its words with any FAQ phrasing: from
+    `long_question_chars` on, the answer and suggest thresholds are scaled by this factor."""
+
+    def for_length(self, chars: int) -> tuple[float, float]:
+        """(answer, suggest) thresholds for a question of this many characters."""
+        factor = self.long_question_factor if chars >= self.long_question_chars else 1.0
+        return self.answer * factor, self.suggest * factor
 
 
 @dataclass(frozen=True)
@@ -120,7 +129,8 @@ class KnowledgeBase:
             key=lambda h: h.confidence,
             reverse=True,
         )
-        if best_faq.confidence >= limits.answer:
+        answer_at, suggest_at = limits.for_length(len(cleaned))
+        if best_faq.confidence >= answer_at:
             others = [h for h in candidates if h is not best_faq]
             return self._faq_answer(best_faq, others[:max_suggestions])
         if best_article.confidence >= limits.statute:
@@ -132,7 +142,7 @@ class KnowledgeBase:
                 citations=(Citation(best_article.article.law, best_article.article.number),),
                 alternatives=tuple(self._suggestion(h) for h in others[:max_suggestions]),
             )
-        if best_faq.confidence >= limits.suggest:
+        if best_faq.confidence >= suggest_at:
             return Answer(
                 AnswerKind.SUGGEST,
                 best_faq.confidence,
@@ -214,7 +224,7 @@ def load_knowledge(
         vocabulary = set(domain_terms) | set(lexicon.expansions)
         for entry in faq:
             for phrasing in entry.phrasings:
-                vocabulary.update(normalizer.words(normalizer.clean(phrasing)))
+                vocabulary.update(normalizer.whole_words(normalizer.clean(phrasing)))
         index = SearchIndex(normalizer, faq, articles, resolve_law=lambda law: _title_or_self(library, law))
         return sorted(vocabulary), index
 

@@ -99,8 +99,8 @@ class TextNormalizer:
                 if len(window) not in self._typo_lengths or not all(CJK.fullmatch(c) for c in window):
                     continue
                 homophones = self._vocabulary.get(_fuzzy_pinyin(window), ())
-                if window in homophones:
-                    break
+                if window in homophones or self._tokenizer.FREQ.get(window):
+                    break  # a real word, even if it sounds like a domain word (想头, 其间)
                 closest = min(homophones, key=lambda word: _changed(window, word), default=None)
                 if closest and _changed(window, closest) <= (1 if len(closest) <= 3 else 2):
                     replacement = (closest, span)
@@ -112,6 +112,10 @@ class TextNormalizer:
                 out.append(pieces[i])
                 i += 1
         return "".join(out)
+
+    def whole_words(self, text: str) -> list[str]:
+        """Words of cleaned text as one segmentation (no sub-words), for the typo vocabulary."""
+        return [w for w in self._tokenizer.lcut(text, HMM=False) if len(w) > 1 and CJK.match(w)]
 
     def words(self, text: str) -> list[str]:
         """Content words of cleaned text: segmented; stop words and plain single characters dropped."""
