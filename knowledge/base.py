@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+import cn2an
+
 from knowledge import normalize as normalize_module
 from knowledge import search as search_module
 from knowledge.cache import fingerprint, load_or_build
@@ -86,7 +88,7 @@ class Answer:
         )
 
 
-@dataclass
+@dataclass(repr=False)
 class KnowledgeBase:
     library: StatuteLibrary
     faq: list[FaqEntry]
@@ -131,8 +133,7 @@ class KnowledgeBase:
         )
         answer_at, suggest_at = limits.for_length(len(cleaned))
         if best_faq.confidence >= answer_at:
-            others = [h for h in candidates if h is not best_faq]
-            return self._faq_answer(best_faq, others[:max_suggestions])
+            return self._faq_answer(best_faq, faq_hits[1 : 1 + max_suggestions])
         if best_article.confidence >= limits.statute:
             others = [h for h in candidates if h is not best_article]
             return Answer(
@@ -175,7 +176,7 @@ class KnowledgeBase:
             return Suggestion(hit.faq.question, tuple(self.resolve(c) for c in hit.faq.citations), faq=hit.faq)
         article = hit.article
         statute = self.library.resolve(article.law)
-        title = f"《{statute.short_title if statute else article.law}》第{article.number}条"
+        title = f"《{statute.short_title if statute else article.law}》第{cn2an.an2cn(article.number)}条"
         return Suggestion(title, (Citation(article.law, article.number),), article=article)
 
 

@@ -220,7 +220,8 @@ class SearchIndex:
             best = start + int(np.argmax(phrasing[start : start + len(self.faq[entry_id].phrasings)]))
             score[entry_id] += w.similarity * fuzz.token_set_ratio(query_text, self._phrasing_text[best]) / 100.0
         top = sorted(candidates, key=lambda i: -score[i])[:limit]
-        return [Hit(float(score[i]), faq=self.faq[i]) for i in top if score[i] > 0]
+        total = w.phrasing + w.entry + w.cited_article + w.similarity  # confidence in 0..1
+        return [Hit(float(score[i]) / total, faq=self.faq[i]) for i in top if score[i] > 0]
 
     def _rank_articles(self, scores: np.ndarray, limit: int) -> list[Hit]:
         if not len(scores):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import random
 import logging
+import random
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +15,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.core import dedup
 from bot.core.choices import remember_choices, resolve_numbered_choice
-from bot.core.conversations import StaleConversation, load_conversation, save_conversation, snapshot
+from bot.core.conversations import (
+    StaleConversation,
+    load_conversation,
+    save_conversation,
+    snapshot,
+)
 from bot.core.dialogs import Outcome, Turn
 from bot.core.messages import IncomingMessage, Reply
 from bot.core.router import Router

@@ -10,8 +10,8 @@ from sqlalchemy import func, select, update
 
 from bot.core.engine import Engine
 from bot.core.messages import IncomingMessage, MessageKind, UserRef
-from bot.core.tables import ConversationRow, ProcessedMessageRow, TurnEventRow
 from bot.core.router import Route, Router
+from bot.core.tables import ConversationRow, ProcessedMessageRow, TurnEventRow
 from bot.db import create_session_factory
 from handlers import ROUTES
 

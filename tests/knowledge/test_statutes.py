@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.statutes import StatuteLibrary, load_bundled, load_statute_dirs, parse_statute_markdown
+from knowledge.statutes import (
+    StatuteLibrary,
+    load_bundled,
+    load_statute_dirs,
+    parse_statute_markdown,
+)
 
 RULE = """# 某市预付式消费管理办法
 
