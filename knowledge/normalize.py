@@ -25,6 +25,7 @@ CJK_NUMERAL_BEFORE_UNIT = re.compile(
 )
 DAYS = re.compile(r"(\d+)(?:天|个工作日)")
 NON_WORD = re.compile(r"[^\w]+")
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")  # JSON can carry them; no encoder accepts them
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Fuzzy pinyin: initials and finals that many speakers (and input methods) confuse.
 FUZZY_PINYIN = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "en"), ("ang", "an"), ("l", "n"))
@@ -79,7 +80,7 @@ class TextNormalizer:
 
     def clean(self, text: str) -> str:
         """Width, case, script and numerals folded; whitespace collapsed."""
-        text = unicodedata.normalize("NFKC", text).lower()
+        text = unicodedata.normalize("NFKC", LONE_SURROGATE.sub("", text)).lower()
         text = self._t2s.convert(text)
         text = CJK_NUMERAL_BEFORE_UNIT.sub(_arabic, text)
         text = DAYS.sub(r"\1日", text)

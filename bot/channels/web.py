@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from importlib import resources
 
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 CHANNEL = "web"
 MAX_ID_CHARS = 128
 MAX_PAYLOAD_CHARS = 256
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+"""JSON escapes can carry half a surrogate pair; no database or encoder accepts one."""
 
 
 class BadRequest(ValueError):
@@ -33,18 +36,20 @@ def to_incoming(body: object) -> IncomingMessage:
     if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > MAX_ID_CHARS:
         raise BadRequest(f"user_id must be a non-empty string of at most {MAX_ID_CHARS} characters")
     message_id = body.get("message_id")
-    if message_id is not None and (not isinstance(message_id, str) or len(message_id) > MAX_ID_CHARS):
+    if message_id is not None and (
+        not isinstance(message_id, str) or len(message_id) > MAX_ID_CHARS or LONE_SURROGATE.search(message_id)
+    ):
         raise BadRequest(f"message_id must be a string of at most {MAX_ID_CHARS} characters")
-    user = UserRef(CHANNEL, user_id.strip())
+    user = UserRef(CHANNEL, LONE_SURROGATE.sub("\ufffd", user_id.strip()))
     dedup_key = f"{CHANNEL}:{user.external_id}:{message_id}" if message_id else None
     payload, text = body.get("payload"), body.get("text")
     if payload is not None:
-        if not isinstance(payload, str) or not payload or len(payload) > MAX_PAYLOAD_CHARS:
+        if not isinstance(payload, str) or not payload or len(payload) > MAX_PAYLOAD_CHARS or LONE_SURROGATE.search(payload):
             raise BadRequest(f"payload must be a non-empty string of at most {MAX_PAYLOAD_CHARS} characters")
         return IncomingMessage(user, MessageKind.BUTTON, payload=payload, dedup_key=dedup_key)
     if not isinstance(text, str):
         raise BadRequest("either text (a string) or payload is required")
-    return IncomingMessage(user, MessageKind.TEXT, text=text, dedup_key=dedup_key)
+    return IncomingMessage(user, MessageKind.TEXT, text=LONE_SURROGATE.sub("", text), dedup_key=dedup_key)
 
 
 def render(replies: tuple[Reply, ...]) -> dict:

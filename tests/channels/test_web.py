@@ -148,3 +148,11 @@ async def test_the_chat_page_and_health(client):
     assert page.status_code == 200 and "/api/chat" in page.text and "消费维权助手" in page.text
     health = await client.get("/healthz")
     assert health.json() == {"ok": True, "database": True, "knowledge": True}
+
+
+async def test_half_surrogate_pairs_in_json_are_dropped_not_fatal(client):
+    body = b'{"user_id": "w12\\udb66", "text": "\\udb66\\u4e70\\u5230\\u5047\\u8d27", "message_id": "s1"}'
+    response = await client.post("/api/chat", content=body)
+    assert response.status_code == 200, response.text
+    bad_payload = await client.post("/api/chat", content=b'{"user_id": "w12", "payload": "\\ud800"}')
+    assert bad_payload.status_code == 400
