@@ -4,7 +4,8 @@
 
 For every question the matcher's best FAQ entry and best statute article are scored once; then
 each candidate answer threshold is tried: a question is answered when its best FAQ score reaches
-the threshold (or, failing that, its best article reaches the statute threshold). The table shows,
+the threshold (scaled for long questions as configured) or, failing that, its best article
+reaches the statute threshold. The table shows,
 per threshold, how many in-scope questions get a right answer, how many get a wrong one, and how
 many out-of-scope questions are still declined. Pick the threshold where right answers stop rising
 faster than wrong ones.
@@ -48,6 +49,7 @@ def main() -> int:
             article_right = bool(article_hits) and (
                 article_hits[0].article.law.removeprefix(PREFIX), article_hits[0].article.number) in expected
             rows.append({
+                "chars": len(knowledge.normalizer.clean(question["q"])),
                 "in_scope": bool(expected),
                 "faq": faq_hits[0].confidence if faq_hits else 0.0,
                 "faq_right": faq_right,
@@ -66,7 +68,8 @@ def main() -> int:
         def outcome(row) -> str:
             if row["topic"] and row["faq"] < limits.out_of_scope_override:
                 return "declined"
-            if row["faq"] >= threshold:
+            long_factor = limits.long_question_factor if row["chars"] >= limits.long_question_chars else 1.0
+            if row["faq"] >= threshold * long_factor:
                 return "right" if row["faq_right"] else "wrong"
             if row["article"] >= limits.statute and row["article"] > row["faq"]:
                 return "right" if row["article_right"] else "wrong"

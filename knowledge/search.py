@@ -86,16 +86,67 @@ class Channel:
         return np.minimum(matched / query_mass, 1.0), np.minimum(matched / self.doc_mass, 1.0)
 
 
+class SaturatedChannel:
+    """BM25 over documents that are bags of phrasings: a term in many of an entry's phrasings is
+    that entry's core concept (奖励 in every phrasing of "举报有奖励吗"), so it weighs more there."""
+
+    def __init__(self, documents: Sequence[Sequence[Sequence[str]]], *, k1: float = 1.2, b: float = 0.75) -> None:
+        counts = []
+        for phrasings in documents:
+            tf: dict[str, int] = defaultdict(int)
+            for terms in phrasings:
+                for term in set(terms):
+                    tf[term] += 1
+            counts.append(tf)
+        self.size = len(counts)
+        lengths = np.array([sum(tf.values()) for tf in counts], dtype=np.float64)
+        average = lengths.mean() if self.size else 1.0
+        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for doc_id, tf in enumerate(counts):
+            for term, count in tf.items():
+                postings[term].append((doc_id, count))
+        self.ceiling = {}
+        self.weights = {}
+        for term, pairs in postings.items():
+            idf = math.log(1 + (self.size - len(pairs) + 0.5) / (len(pairs) + 0.5))
+            ids = np.asarray([doc for doc, _ in pairs], dtype=np.int32)
+            tf = np.asarray([count for _, count in pairs], dtype=np.float64)
+            self.weights[term] = (ids, idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[ids] / average)))
+            self.ceiling[term] = idf * (k1 + 1)
+        self.unseen_ceiling = 0.5 * math.log(1 + self.size) * (k1 + 1)
+
+    def score(self, terms: Sequence[str], optional: Sequence[str] = ()) -> np.ndarray:
+        """BM25 of each document, as a share of the best score the question could reach."""
+        scores = np.zeros(self.size, dtype=np.float64)
+        ceiling = 0.0
+        required = set(terms)
+        for term in required:
+            found = self.weights.get(term)
+            if found is None:
+                ceiling += self.unseen_ceiling
+                continue
+            scores[found[0]] += found[1]
+            ceiling += self.ceiling[term]
+        for term in set(optional) - required:
+            found = self.weights.get(term)
+            if found is not None:
+                scores[found[0]] += found[1]
+        return np.minimum(scores / ceiling, 1.0) if ceiling else scores
+
+
 @dataclass(frozen=True)
 class Weights:
     """How the signals combine into one FAQ confidence (calibrated in bench/qa_calibrate.py)."""
 
     phrasing_words: float = 0.1
     """Within the best phrasing: the word channel's share (the bigram channel has the rest)."""
-    phrasing: float = 0.5
+    phrasing: float = 0.3
     """The best single phrasing of an entry."""
     entry: float = 0.25
-    """The entry as a whole: all phrasings, keywords and the answer."""
+    """The entry as a whole (all phrasings, keywords and the answer): share of the question covered."""
+    entry_bm25_words: float = 0.1
+    entry_bm25_grams: float = 0.5
+    """BM25 over the entry's phrasings, words and bigrams: rewards the entry's recurring terms."""
     cited_article: float = 0.3
     """The best-matching article the entry cites."""
     similarity: float = 0.05
@@ -122,11 +173,13 @@ class SearchIndex:
         self.weights = weights
         phrasing_terms: list[Terms] = []
         entry_terms: list[Terms] = []
+        entry_phrasings: list[list[Terms]] = []
         self._phrasing_text: list[str] = []
         starts: list[int] = []
         for entry in self.faq:
             starts.append(len(phrasing_terms))
             keywords = " ".join(entry.keywords)
+            entry_phrasings.append([self.terms(text) for text in (*entry.phrasings, *entry.keywords)])
             for phrasing in entry.phrasings:
                 terms = self.terms(f"{phrasing} {keywords}")
                 phrasing_terms.append(terms)
@@ -142,6 +195,8 @@ class SearchIndex:
         self.phrasing_grams = Channel([t.grams for t in phrasing_terms])
         self.entry_words = Channel([t.words for t in entry_terms])
         self.entry_grams = Channel([t.grams for t in entry_terms])
+        self.entry_bm25_words = SaturatedChannel([[t.words for t in terms] for terms in entry_phrasings])
+        self.entry_bm25_grams = SaturatedChannel([[t.grams for t in terms] for terms in entry_phrasings])
         self.law_words = Channel([t.words for t in article_terms])
         self.law_grams = Channel([t.grams for t in article_terms])
         article_position = {(resolve_law(a.law), a.number): i for i, a in enumerate(self.articles)}
@@ -208,7 +263,12 @@ class SearchIndex:
         e_words, _ = self.entry_words.coverage(terms.words, terms.formal)
         e_grams, _ = self.entry_grams.coverage(terms.grams)
         entry = w.phrasing_words * e_words + (1 - w.phrasing_words) * e_grams
-        score = w.phrasing * best_phrasing + w.entry * entry
+        score = (
+            w.phrasing * best_phrasing
+            + w.entry * entry
+            + w.entry_bm25_words * self.entry_bm25_words.score(terms.words, terms.formal)
+            + w.entry_bm25_grams * self.entry_bm25_grams.score(terms.grams)
+        )
         if len(self._cited_entry):
             cited = np.zeros(len(self.faq), dtype=np.float64)
             np.maximum.at(cited, self._cited_entry, article_scores[self._cited_article])
@@ -220,7 +280,7 @@ class SearchIndex:
             best = start + int(np.argmax(phrasing[start : start + len(self.faq[entry_id].phrasings)]))
             score[entry_id] += w.similarity * fuzz.token_set_ratio(query_text, self._phrasing_text[best]) / 100.0
         top = sorted(candidates, key=lambda i: -score[i])[:limit]
-        total = w.phrasing + w.entry + w.cited_article + w.similarity  # confidence in 0..1
+        total = w.phrasing + w.entry + w.entry_bm25_words + w.entry_bm25_grams + w.cited_article + w.similarity
         return [Hit(float(score[i]) / total, faq=self.faq[i]) for i in top if score[i] > 0]
 
     def _rank_articles(self, scores: np.ndarray, limit: int) -> list[Hit]:
