@@ -66,21 +66,13 @@ class Channel:
 
         Optional terms (slang expansions) add to the matched mass but not to the query's mass.
         """
-        matched = np.zeros(self.size, dtype=np.float64)
-        query_mass = 0.0
         required = set(terms)
-        for term in required:
-            ids = self.postings.get(term)
-            if ids is None:
-                query_mass += self.unseen_idf
-                continue
-            weight = self.idf[term]
-            query_mass += weight
-            matched[ids] += weight
-        for term in set(optional) - required:
-            ids = self.postings.get(term)
-            if ids is not None:
-                matched[ids] += self.idf[term]
+        present = [term for term in required if term in self.postings]
+        query_mass = sum(self.idf[term] for term in present) + self.unseen_idf * (len(required) - len(present))
+        present += [term for term in set(optional) - required if term in self.postings]
+        matched = _accumulate(
+            self.size, [self.postings[t] for t in present], [self.idf[t] for t in present]
+        )
         if query_mass == 0.0:
             return matched, matched
         return np.minimum(matched / query_mass, 1.0), np.minimum(matched / self.doc_mass, 1.0)
@@ -117,20 +109,15 @@ class SaturatedChannel:
 
     def score(self, terms: Sequence[str], optional: Sequence[str] = ()) -> np.ndarray:
         """BM25 of each document, as a share of the best score the question could reach."""
-        scores = np.zeros(self.size, dtype=np.float64)
-        ceiling = 0.0
         required = set(terms)
-        for term in required:
-            found = self.weights.get(term)
-            if found is None:
-                ceiling += self.unseen_ceiling
-                continue
-            scores[found[0]] += found[1]
-            ceiling += self.ceiling[term]
-        for term in set(optional) - required:
-            found = self.weights.get(term)
-            if found is not None:
-                scores[found[0]] += found[1]
+        present = [term for term in required if term in self.weights]
+        ceiling = sum(self.ceiling[term] for term in present) + self.unseen_ceiling * (len(required) - len(present))
+        present += [term for term in set(optional) - required if term in self.weights]
+        ids = [self.weights[term][0] for term in present]
+        scores = (
+            np.bincount(np.concatenate(ids), np.concatenate([self.weights[t][1] for t in present]), self.size)
+            if ids else np.zeros(self.size)
+        )
         return np.minimum(scores / ceiling, 1.0) if ceiling else scores
 
 
@@ -288,6 +275,14 @@ class SearchIndex:
             return []
         top = np.argsort(-scores, kind="stable")[:limit]
         return [Hit(float(scores[i]), article=self.articles[i]) for i in top if scores[i] > 0]
+
+
+def _accumulate(size: int, postings: list[np.ndarray], weights: list[float]) -> np.ndarray:
+    """Sum each term's weight over its documents, in one pass."""
+    if not postings:
+        return np.zeros(size, dtype=np.float64)
+    ids = np.concatenate(postings)
+    return np.bincount(ids, np.repeat(weights, [len(p) for p in postings]), size).astype(np.float64)
 
 
 def _blend(query_coverage: np.ndarray, doc_coverage: np.ndarray, stronger_side: float) -> np.ndarray:
