@@ -43,9 +43,8 @@ def main() -> int:
             faq_hits, article_hits = knowledge.index.search(question["q"])
             cleaned = knowledge.normalizer.correct_typos(knowledge.normalizer.clean(question["q"]))
             declined_by_topic = knowledge.scope.match(cleaned) is not None
-            faq_right = bool(faq_hits) and bool(
-                {(knowledge.resolve(c).law.removeprefix(PREFIX), c.article) for c in faq_hits[0].faq.citations} & expected
-            )
+            faq_cites = {(knowledge.resolve(c).law.removeprefix(PREFIX), c.article) for c in faq_hits[0].faq.citations}
+            faq_right = bool(faq_cites & expected)
             article_right = bool(article_hits) and (
                 article_hits[0].article.law.removeprefix(PREFIX), article_hits[0].article.number) in expected
             rows.append({
@@ -62,22 +61,21 @@ def main() -> int:
     outside = [r for r in rows if not r["in_scope"]]
     print(f"{len(in_scope)} in-scope and {len(outside)} out-of-scope questions; statute threshold {limits.statute}")
     print("| answer threshold | right answers | wrong answers | out-of-scope declined |\n|---|---|---|---|")
+    def outcome(row, threshold: float) -> str:
+        if row["topic"] and row["faq"] < limits.out_of_scope_override:
+            return "declined"
+        long_factor = limits.long_question_factor if row["chars"] >= limits.long_question_chars else 1.0
+        if row["faq"] >= threshold * long_factor:
+            return "right" if row["faq_right"] else "wrong"
+        if row["article"] >= limits.statute and row["article"] > row["faq"]:
+            return "right" if row["article_right"] else "wrong"
+        return "declined"
+
     for step in range(10, 71, 2):
         threshold = step / 100
-
-        def outcome(row) -> str:
-            if row["topic"] and row["faq"] < limits.out_of_scope_override:
-                return "declined"
-            long_factor = limits.long_question_factor if row["chars"] >= limits.long_question_chars else 1.0
-            if row["faq"] >= threshold * long_factor:
-                return "right" if row["faq_right"] else "wrong"
-            if row["article"] >= limits.statute and row["article"] > row["faq"]:
-                return "right" if row["article_right"] else "wrong"
-            return "declined"
-
-        right = sum(outcome(r) == "right" for r in in_scope)
-        wrong = sum(outcome(r) == "wrong" for r in in_scope)
-        declined = sum(outcome(r) == "declined" for r in outside)
+        right = sum(outcome(r, threshold) == "right" for r in in_scope)
+        wrong = sum(outcome(r, threshold) == "wrong" for r in in_scope)
+        declined = sum(outcome(r, threshold) == "declined" for r in outside)
         print(f"| {threshold:.2f} | {right / len(in_scope):.3f} | {wrong / len(in_scope):.3f} | "
               f"{declined / max(1, len(outside)):.3f} |")
     return 0

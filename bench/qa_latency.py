@@ -66,7 +66,8 @@ def main() -> int:
     print(f"questions timed: {len(questions)}")
     print("| matcher | p50 ms | p99 ms | mean ms |\n|---|---|---|---|")
     for name, values in (("weiquan ask", ours), ("baseline: rapidfuzz extractOne over phrasings", theirs)):
-        print(f"| {name} | {percentile(values, 0.5):.3f} | {percentile(values, 0.99):.3f} | {statistics.fmean(values):.3f} |")
+        p50, p99, mean = percentile(values, 0.5), percentile(values, 0.99), statistics.fmean(values)
+        print(f"| {name} | {p50:.3f} | {p99:.3f} | {mean:.3f} |")
     print(f"ratio weiquan/baseline: p50 {percentile(ours, 0.5) / percentile(theirs, 0.5):.2f}, "
           f"p99 {percentile(ours, 0.99) / percentile(theirs, 0.99):.2f}")
     return 0

@@ -102,11 +102,14 @@ def render_answer(answer: Answer, services: Services, *, full_text: bool = False
         statute = library.resolve(law)
         if statute is None:
             return (Reply(texts.LAW_NOT_LOADED.format(law=short_law_title(law), number=_numeral(number))),)
-        return (Reply(texts.NO_ARTICLE.format(law=statute.short_title, number=_numeral(number), count=len(statute.articles))),)
+        text = texts.NO_ARTICLE.format(law=statute.short_title, number=_numeral(number), count=len(statute.articles))
+        return (Reply(text),)
     return (Reply(texts.UNKNOWN, (Button(texts.OFFER_HUMAN, "human"), Button(texts.SEE_MENU, "menu"))),)
 
 
-def _outcome(answer: Answer, services: Services, slots: Mapping[str, Any], notes: list[Reply], *, full_text=False) -> Outcome:
+def _outcome(
+    answer: Answer, services: Services, slots: Mapping[str, Any], notes: list[Reply], *, full_text: bool = False
+) -> Outcome:
     replies = tuple(notes) + render_answer(answer, services, full_text=full_text)
     context = dict(slots.get("qa", {}))
     if answer.citations:

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from knowledge.statutes import StatuteLibrary
 
 ARTICLE_NUMBER = re.compile(r"第?\s*(\d{1,3})\s*条")
-BARE_ARTICLE = re.compile(r"^(?:那|那么|看看|查|查一下|请问)?\s*第\s*(\d{1,3})\s*条\s*(?:呢|是什么|说的什么|怎么规定|内容)?[?？。!！]*$")
+BARE_ARTICLE = re.compile(
+    r"^(?:那|那么|看看|查|查一下|请问)?\s*第\s*(\d{1,3})\s*条\s*(?:呢|是什么|说的什么|怎么规定|内容)?[?？。!！]*$"
+)
 
 
 @dataclass(frozen=True)

@@ -180,4 +180,4 @@ def _fuzzy_pinyin(word: str) -> str:
 
 def _changed(window: str, word: str) -> int:
     """How many characters a typo changed (both have the same length: one pinyin each)."""
-    return sum(a != b for a, b in zip(window, word))
+    return sum(a != b for a, b in zip(window, word, strict=True))

@@ -268,7 +268,7 @@ class SearchIndex:
             score[entry_id] += w.similarity * fuzz.token_set_ratio(query_text, self._phrasing_text[best]) / 100.0
         top = sorted(candidates, key=lambda i: -score[i])[:limit]
         total = w.phrasing + w.entry + w.entry_bm25_words + w.entry_bm25_grams + w.cited_article + w.similarity
-        return [Hit(float(score[i]) / total, faq=self.faq[i]) for i in top if score[i] > 0]
+        return [Hit(min(float(score[i]) / total, 1.0), faq=self.faq[i]) for i in top if score[i] > 0]
 
     def _rank_articles(self, scores: np.ndarray, limit: int) -> list[Hit]:
         if not len(scores):

@@ -32,24 +32,27 @@ def to_incoming(body: object) -> IncomingMessage:
     """Translate a parsed JSON body into the neutral message, or raise BadRequest."""
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object")
-    user_id = body.get("user_id")
-    if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > MAX_ID_CHARS:
-        raise BadRequest(f"user_id must be a non-empty string of at most {MAX_ID_CHARS} characters")
-    message_id = body.get("message_id")
-    if message_id is not None and (
-        not isinstance(message_id, str) or len(message_id) > MAX_ID_CHARS or LONE_SURROGATE.search(message_id)
-    ):
-        raise BadRequest(f"message_id must be a string of at most {MAX_ID_CHARS} characters")
-    user = UserRef(CHANNEL, LONE_SURROGATE.sub("\ufffd", user_id.strip()))
-    dedup_key = f"{CHANNEL}:{user.external_id}:{message_id}" if message_id else None
-    payload, text = body.get("payload"), body.get("text")
+    user_id = _identifier(body, "user_id", MAX_ID_CHARS, required=True)
+    message_id = _identifier(body, "message_id", MAX_ID_CHARS, required=False)
+    payload = _identifier(body, "payload", MAX_PAYLOAD_CHARS, required=False)
+    user = UserRef(CHANNEL, user_id)
+    dedup_key = f"{CHANNEL}:{user_id}:{message_id}" if message_id else None
     if payload is not None:
-        if not isinstance(payload, str) or not payload or len(payload) > MAX_PAYLOAD_CHARS or LONE_SURROGATE.search(payload):
-            raise BadRequest(f"payload must be a non-empty string of at most {MAX_PAYLOAD_CHARS} characters")
         return IncomingMessage(user, MessageKind.BUTTON, payload=payload, dedup_key=dedup_key)
+    text = body.get("text")
     if not isinstance(text, str):
         raise BadRequest("either text (a string) or payload is required")
     return IncomingMessage(user, MessageKind.TEXT, text=LONE_SURROGATE.sub("", text), dedup_key=dedup_key)
+
+
+def _identifier(body: dict, key: str, max_chars: int, *, required: bool) -> str | None:
+    """A short non-empty string field (ids and payloads are never free text)."""
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > max_chars or LONE_SURROGATE.search(value):
+        raise BadRequest(f"{key} must be a non-empty string of at most {max_chars} characters")
+    return value.strip()
 
 
 def render(replies: tuple[Reply, ...]) -> dict:

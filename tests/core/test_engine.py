@@ -41,7 +41,8 @@ async def test_a_retried_message_is_handled_once_and_gets_the_same_replies(runti
 
 
 async def test_concurrent_copies_of_one_message_run_one_turn(runtime):
-    results = await asyncio.gather(*(runtime.engine.handle(text_message("u2", "过期食品怎么赔", key="dup")) for _ in range(6)))
+    copies = [text_message("u2", "过期食品怎么赔", key="dup") for _ in range(6)]
+    results = await asyncio.gather(*(runtime.engine.handle(message) for message in copies))
     assert all(result == results[0] for result in results)
     assert await count(runtime, TurnEventRow.id, TurnEventRow.duplicate.is_(False)) == 1
     assert (await conversation_row(runtime, "u2")).version == 2

@@ -6,6 +6,8 @@ import pytest
 
 from knowledge.base import AnswerKind
 
+PREPAID_INTERPRETATION = "最高人民法院关于审理预付式消费民事纠纷案件适用法律若干问题的解释"
+
 
 def cited(answer) -> set[tuple[str, int]]:
     return {(c.law.removeprefix("中华人民共和国"), c.article) for c in answer.citations}
@@ -17,7 +19,7 @@ def cited(answer) -> set[tuple[str, int]]:
         ("在网上买的裤子不合身，收到五天了还能退吗", "消费者权益保护法", 25),
         ("商家卖假货，我能要求赔三倍吗", "消费者权益保护法", 55),
         ("超市卖过期的面包，能赔一千块吗", "食品安全法", 148),
-        ("健身房突然关门老板联系不上，卡里还有两千块", "最高人民法院关于审理预付式消费民事纠纷案件适用法律若干问题的解释", 23),
+        ("健身房突然关门老板联系不上，卡里还有两千块", PREPAID_INTERPRETATION, 23),
     ],
 )
 def test_everyday_questions_are_answered_with_the_article(knowledge, question, law, article):

@@ -13,14 +13,18 @@ def test_traditional_fullwidth_and_numerals_fold(knowledge):
 
 
 def test_homophone_typos_are_corrected_to_domain_words(knowledge):
-    fix = lambda text: knowledge.normalizer.correct_typos(knowledge.normalizer.clean(text))
+    def fix(text):
+        return knowledge.normalizer.correct_typos(knowledge.normalizer.clean(text))
+
     assert "预付卡" in fix("预负卡里的钱")
     assert "退一赔三" in fix("能退一陪三吗")
     assert "合法" in fix("这样和法吗")
 
 
 def test_ordinary_words_are_left_alone(knowledge):
-    fix = lambda text: knowledge.normalizer.correct_typos(knowledge.normalizer.clean(text))
+    def fix(text):
+        return knowledge.normalizer.correct_typos(knowledge.normalizer.clean(text))
+
     for text in ("消费者和法院", "我买的手机坏了", "商家不给退款"):
         assert fix(text) == knowledge.normalizer.clean(text)
 
