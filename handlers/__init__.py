@@ -5,7 +5,10 @@ from bot.core.router import Route, Router
 from handlers import menu, qa
 from handlers.matchers import any_of, is_slash_command, kind_is, payload_is, payload_starts, says, says_phrase
 
-MENU_WORDS = ("菜单", "帮助", "开始", "你好", "您好", "在吗", "hi", "hello", "主菜单", "功能", "你能做什么")
+MENU_WORDS = (
+    "菜单", "帮助", "开始", "你好", "您好", "你好呀", "您好呀", "哈喽", "嗨", "在吗", "在不在", "有人吗",
+    "hi", "hello", "主菜单", "功能", "你能做什么",
+)
 HUMAN_WORDS = ("人工", "客服", "真人", "人工服务", "转人工", "人工客服", "找客服", "找人工")
 HUMAN_PHRASES = ("转人工", "人工服务", "人工客服", "找客服", "找人工", "要人工", "接人工")
 FULL_TEXT_WORDS = ("全文", "原文", "查看全文", "看全文", "法条原文", "条文原文", "查看法条原文", "看原文")
