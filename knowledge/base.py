@@ -16,7 +16,7 @@ from knowledge import search as search_module
 from knowledge.cache import fingerprint, load_or_build
 from knowledge.faq import Citation, FaqEntry, load_faq_dir
 from knowledge.lookup import ReferenceParser
-from knowledge.normalize import Lexicon, TextNormalizer
+from knowledge.normalize import Lexicon, TextNormalizer, build_pinyin_table
 from knowledge.scope import OutOfScopeTopic, ScopeGuard, load_topics
 from knowledge.search import Hit, SearchIndex
 from knowledge.statutes import Article, Statute, StatuteLibrary, load_bundled, load_statute_dirs
@@ -221,21 +221,21 @@ def load_knowledge(
     normalizer.add_words(domain_terms)
     articles = [article for statute in library for article in statute.articles.values()]
 
-    def build() -> tuple[list[str], SearchIndex]:
+    def build() -> tuple[list[str], dict[str, str], SearchIndex]:
         vocabulary = set(domain_terms) | set(lexicon.expansions)
         for entry in faq:
             for phrasing in entry.phrasings:
                 vocabulary.update(normalizer.whole_words(normalizer.clean(phrasing)))
         index = SearchIndex(normalizer, faq, articles, resolve_law=lambda law: _title_or_self(library, law))
-        return sorted(vocabulary), index
+        return sorted(vocabulary), build_pinyin_table(), index
 
     key = fingerprint(
         [*(Path(module.__file__).read_bytes() for module in (search_module, normalize_module)),
          *(path.read_bytes() for path in sorted(data_dir.rglob("*")) if path.is_file()),
          *(f"{a.law}|{a.number}|{a.text}" for a in articles)]
     )
-    vocabulary, index = load_or_build(cache_dir, "index", key, build)
-    normalizer.learn_vocabulary(vocabulary)
+    vocabulary, pinyin, index = load_or_build(cache_dir, "index", key, build)
+    normalizer.learn_vocabulary(vocabulary, pinyin)
     index.attach(normalizer, faq, articles)
     scope = ScopeGuard(load_topics(data_dir / "out_of_scope.toml"), normalizer.clean)
     return KnowledgeBase(library, faq, normalizer, index, scope, thresholds)

@@ -6,7 +6,6 @@ Questions and knowledge-base texts go through the same steps, so that 七日/7�
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import unicodedata
@@ -17,7 +16,6 @@ from pathlib import Path
 import cn2an
 import jieba
 import opencc
-from pypinyin.pinyin_dict import pinyin_dict
 
 CJK_NUMERAL_BEFORE_UNIT = re.compile(
     r"(?<![零〇一二两三四五六七八九十百千万])([零〇一二两三四五六七八九十百千万]+)"
@@ -59,6 +57,7 @@ class TextNormalizer:
             cleaned = tuple(self.clean(term) for term in formal)
             self._expansions[self.clean(slang)] = self._expansions.get(self.clean(slang), ()) + cleaned
         self._vocabulary: dict[str, list[str]] = {}
+        self._pinyin: dict[str, str] = {}
         self._typo_lengths: tuple[int, ...] = ()
         self.add_words(self._expansions)
 
@@ -69,11 +68,15 @@ class TextNormalizer:
             if 2 <= len(word) <= 8 and word not in self._tokenizer.FREQ:
                 self._tokenizer.add_word(word, freq=2000)
 
-    def learn_vocabulary(self, words: Iterable[str]) -> None:
-        """Domain words that a homophone typo may be corrected to (包修其 -> 包修期)."""
+    def learn_vocabulary(self, words: Iterable[str], pinyin: dict[str, str]) -> None:
+        """Domain words that a homophone typo may be corrected to (包修其 -> 包修期).
+
+        `pinyin` maps each character to its fuzzy syllable (see build_pinyin_table).
+        """
+        self._pinyin = pinyin
         for word in words:
             if 2 <= len(word) <= 5 and CJK.fullmatch(word[0]) and all(CJK.fullmatch(c) for c in word):
-                homophones = self._vocabulary.setdefault(_fuzzy_pinyin(word), [])
+                homophones = self._vocabulary.setdefault(self._fuzzy_pinyin(word), [])
                 if word not in homophones:
                     homophones.append(word)
         self._typo_lengths = tuple(sorted({len(k.split()) for k in self._vocabulary}, reverse=True))
@@ -99,7 +102,7 @@ class TextNormalizer:
                 window = "".join(pieces[i : i + span])
                 if len(window) not in self._typo_lengths or not all(CJK.fullmatch(c) for c in window):
                     continue
-                homophones = self._vocabulary.get(_fuzzy_pinyin(window), ())
+                homophones = self._vocabulary.get(self._fuzzy_pinyin(window), ())
                 if window in homophones or self._tokenizer.FREQ.get(window):
                     break  # a real word, even if it sounds like a domain word (想头, 其间)
                 closest = min(homophones, key=lambda word: _changed(window, word), default=None)
@@ -113,6 +116,9 @@ class TextNormalizer:
                 out.append(pieces[i])
                 i += 1
         return "".join(out)
+
+    def _fuzzy_pinyin(self, word: str) -> str:
+        return " ".join(self._pinyin.get(char, char) for char in word)
 
     def whole_words(self, text: str) -> list[str]:
         """Words of cleaned text as one segmentation (no sub-words), for the typo vocabulary."""
@@ -158,24 +164,22 @@ def _arabic(match: re.Match[str]) -> str:
         return numeral
 
 
-def _char_pinyin(char: str) -> str:
-    readings = pinyin_dict.get(ord(char))
-    if not readings:
-        return char
-    first = unicodedata.normalize("NFD", readings.split(",")[0])
-    return "".join(c for c in first if not unicodedata.combining(c)).replace("ü", "v")
+def build_pinyin_table() -> dict[str, str]:
+    """Every CJK character -> its first reading without tone, with fuzzy initials and finals folded.
 
+    Built once with the index and cached, so that pypinyin is only imported when the index is built.
+    """
+    from pypinyin.pinyin_dict import pinyin_dict
 
-@functools.cache
-def _fuzzy_syllable(char: str) -> str:
-    syllable = _char_pinyin(char)
-    for sound, folded in FUZZY_PINYIN:
-        syllable = syllable.replace(sound, folded)
-    return syllable
-
-
-def _fuzzy_pinyin(word: str) -> str:
-    return " ".join(map(_fuzzy_syllable, word))
+    table = {}
+    for code, readings in pinyin_dict.items():
+        if 0x4E00 <= code <= 0x9FFF:
+            first = unicodedata.normalize("NFD", readings.split(",")[0])
+            syllable = "".join(c for c in first if not unicodedata.combining(c)).replace("ü", "v")
+            for sound, folded in FUZZY_PINYIN:
+                syllable = syllable.replace(sound, folded)
+            table[chr(code)] = syllable
+    return table
 
 
 def _changed(window: str, word: str) -> int:

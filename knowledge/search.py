@@ -9,6 +9,7 @@ candidates, and map the result to one confidence in 0..1.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -43,36 +44,61 @@ class Hit:
     article: Article | None = None
 
 
+class Postings:
+    """Term -> (documents, a weight per document), stored as flat arrays so the index pickles fast."""
+
+    def __init__(self, size: int, rows: dict[str, tuple[list[int], list[float]]], ceilings: dict[str, float]):
+        terms = list(rows)
+        self.size = size
+        self.slot = {term: position for position, term in enumerate(terms)}
+        lengths = [len(rows[term][0]) for term in terms]
+        self.offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64)
+        self.ids = np.fromiter(itertools.chain.from_iterable(rows[t][0] for t in terms), dtype=np.int64)
+        self.weights = np.fromiter(itertools.chain.from_iterable(rows[t][1] for t in terms), dtype=np.float64)
+        self.ceiling = np.array([ceilings[term] for term in terms], dtype=np.float64)
+        """The most one term can add to a document's score (its IDF, or BM25's upper bound)."""
+
+    def split(self, terms: Sequence[str], optional: Sequence[str] = ()) -> tuple[list[int], int, list[int]]:
+        """(slots of the known terms, how many terms are unknown, slots of known optional terms)."""
+        required = set(terms)
+        known = [self.slot[t] for t in required if t in self.slot]
+        extra = [self.slot[t] for t in set(optional) - required if t in self.slot]
+        return known, len(required) - len(known), extra
+
+    def accumulate(self, slots: list[int]) -> np.ndarray:
+        """Sum the weights of these terms per document, in one pass."""
+        if not slots:
+            return np.zeros(self.size, dtype=np.float64)
+        spans = [(self.offsets[s], self.offsets[s + 1]) for s in slots]
+        ids = np.concatenate([self.ids[a:b] for a, b in spans])
+        weights = np.concatenate([self.weights[a:b] for a, b in spans])
+        return np.bincount(ids, weights, self.size)
+
+
 class Channel:
-    """An inverted index of distinct terms -> documents, with IDF weights."""
+    """Distinct terms -> documents with IDF weights; measures coverage both ways."""
 
     def __init__(self, documents: Sequence[Sequence[str]], *, unseen_weight: float = 0.5) -> None:
-        self.size = len(documents)
-        postings: dict[str, list[int]] = defaultdict(list)
+        size = len(documents)
+        found: dict[str, list[int]] = defaultdict(list)
         for doc_id, terms in enumerate(documents):
             for term in set(terms):
-                postings[term].append(doc_id)
+                found[term].append(doc_id)
+        idf = {t: math.log(1 + size / len(ids)) for t, ids in found.items()}
+        self.postings = Postings(size, {t: (ids, [idf[t]] * len(ids)) for t, ids in found.items()}, idf)
         # A question word no document has cannot tell entries apart, but it does say the question
         # is about something we may not cover: it counts, at part of the rarest word's weight.
-        self.unseen_idf = unseen_weight * math.log(1 + self.size)
-        self.idf = {t: math.log(1 + self.size / len(ids)) for t, ids in postings.items()}
-        self.postings = {t: np.asarray(ids, dtype=np.int32) for t, ids in postings.items()}
-        self.doc_mass = np.array(
-            [sum(self.idf[t] for t in set(terms)) or 1.0 for terms in documents], dtype=np.float64
-        )
+        self.unseen_idf = unseen_weight * math.log(1 + size)
+        self.doc_mass = np.maximum(self.postings.accumulate(list(range(len(idf)))), 1e-9)
 
     def coverage(self, terms: Sequence[str], optional: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray]:
         """(share of the query's IDF mass each doc covers, share of each doc's mass the query covers).
 
         Optional terms (slang expansions) add to the matched mass but not to the query's mass.
         """
-        required = set(terms)
-        present = [term for term in required if term in self.postings]
-        query_mass = sum(self.idf[term] for term in present) + self.unseen_idf * (len(required) - len(present))
-        present += [term for term in set(optional) - required if term in self.postings]
-        matched = _accumulate(
-            self.size, [self.postings[t] for t in present], [self.idf[t] for t in present]
-        )
+        known, unknown, extra = self.postings.split(terms, optional)
+        query_mass = float(self.postings.ceiling[known].sum()) + self.unseen_idf * unknown
+        matched = self.postings.accumulate(known + extra)
         if query_mass == 0.0:
             return matched, matched
         return np.minimum(matched / query_mass, 1.0), np.minimum(matched / self.doc_mass, 1.0)
@@ -90,34 +116,27 @@ class SaturatedChannel:
                 for term in set(terms):
                     tf[term] += 1
             counts.append(tf)
-        self.size = len(counts)
+        size = len(counts)
         lengths = np.array([sum(tf.values()) for tf in counts], dtype=np.float64)
-        average = lengths.mean() if self.size else 1.0
-        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        average = lengths.mean() if size else 1.0
+        found: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for doc_id, tf in enumerate(counts):
             for term, count in tf.items():
-                postings[term].append((doc_id, count))
-        self.ceiling = {}
-        self.weights = {}
-        for term, pairs in postings.items():
-            idf = math.log(1 + (self.size - len(pairs) + 0.5) / (len(pairs) + 0.5))
-            ids = np.asarray([doc for doc, _ in pairs], dtype=np.int32)
-            tf = np.asarray([count for _, count in pairs], dtype=np.float64)
-            self.weights[term] = (ids, idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[ids] / average)))
-            self.ceiling[term] = idf * (k1 + 1)
-        self.unseen_ceiling = 0.5 * math.log(1 + self.size) * (k1 + 1)
+                found[term].append((doc_id, count))
+        rows, ceilings = {}, {}
+        for term, pairs in found.items():
+            idf = math.log(1 + (size - len(pairs) + 0.5) / (len(pairs) + 0.5))
+            ids = [doc for doc, _ in pairs]
+            rows[term] = (ids, [idf * n * (k1 + 1) / (n + k1 * (1 - b + b * lengths[d] / average)) for d, n in pairs])
+            ceilings[term] = idf * (k1 + 1)
+        self.postings = Postings(size, rows, ceilings)
+        self.unseen_ceiling = 0.5 * math.log(1 + size) * (k1 + 1)
 
     def score(self, terms: Sequence[str], optional: Sequence[str] = ()) -> np.ndarray:
         """BM25 of each document, as a share of the best score the question could reach."""
-        required = set(terms)
-        present = [term for term in required if term in self.weights]
-        ceiling = sum(self.ceiling[term] for term in present) + self.unseen_ceiling * (len(required) - len(present))
-        present += [term for term in set(optional) - required if term in self.weights]
-        ids = [self.weights[term][0] for term in present]
-        scores = (
-            np.bincount(np.concatenate(ids), np.concatenate([self.weights[t][1] for t in present]), self.size)
-            if ids else np.zeros(self.size)
-        )
+        known, unknown, extra = self.postings.split(terms, optional)
+        ceiling = float(self.postings.ceiling[known].sum()) + self.unseen_ceiling * unknown
+        scores = self.postings.accumulate(known + extra)
         return np.minimum(scores / ceiling, 1.0) if ceiling else scores
 
 
@@ -275,14 +294,6 @@ class SearchIndex:
             return []
         top = np.argsort(-scores, kind="stable")[:limit]
         return [Hit(float(scores[i]), article=self.articles[i]) for i in top if scores[i] > 0]
-
-
-def _accumulate(size: int, postings: list[np.ndarray], weights: list[float]) -> np.ndarray:
-    """Sum each term's weight over its documents, in one pass."""
-    if not postings:
-        return np.zeros(size, dtype=np.float64)
-    ids = np.concatenate(postings)
-    return np.bincount(ids, np.repeat(weights, [len(p) for p in postings]), size).astype(np.float64)
 
 
 def _blend(query_coverage: np.ndarray, doc_coverage: np.ndarray, stronger_side: float) -> np.ndarray:
