@@ -14,28 +14,28 @@ MENU_BUTTONS = (
 
 
 async def welcome(turn: Turn) -> Outcome:
-    return Outcome((Reply(texts.WELCOME, MENU_BUTTONS),), slots=turn.conversation.slots, label="menu")
+    return Outcome((Reply(texts.WELCOME, MENU_BUTTONS),), label="menu")
 
 
 async def ask_prompt(turn: Turn) -> Outcome:
-    return Outcome((Reply(texts.ASK_PROMPT),), slots=turn.conversation.slots, label="menu")
+    return Outcome((Reply(texts.ASK_PROMPT),), label="menu")
 
 
 async def request_human(turn: Turn) -> Outcome:
     """Store the wish for a person; the hand-off queue picks the flag up."""
-    return Outcome((Reply(texts.HUMAN_REQUESTED),), slots=turn.conversation.slots, wants_human=True, label="human")
+    return Outcome((Reply(texts.HUMAN_REQUESTED),), wants_human=True, label="human")
 
 
 async def unsupported(turn: Turn) -> Outcome:
-    return Outcome((Reply(texts.UNSUPPORTED),), slots=turn.conversation.slots, label="unsupported")
+    return Outcome((Reply(texts.UNSUPPORTED),), label="unsupported")
 
 
 async def unknown_command(turn: Turn) -> Outcome:
     found = COMMAND.match(turn.message.text.strip().lower())
     command = f"/{found.group(1)}" if found else turn.message.text.strip()[:20]
-    return Outcome((Reply(texts.UNKNOWN_COMMAND.format(command=command)),), slots=turn.conversation.slots,
+    return Outcome((Reply(texts.UNKNOWN_COMMAND.format(command=command)),),
                    label="unknown_command")
 
 
 async def stale_button(turn: Turn) -> Outcome:
-    return Outcome((Reply(texts.STALE_BUTTON),), slots=turn.conversation.slots, label="stale_button")
+    return Outcome((Reply(texts.STALE_BUTTON),), label="stale_button")

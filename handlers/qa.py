@@ -24,7 +24,7 @@ async def answer_question(turn: Turn) -> Outcome:
     services: Services = turn.services
     text = turn.message.text.strip()
     if not text:
-        return Outcome((Reply(texts.EMPTY_MESSAGE),), slots=turn.conversation.slots, label="empty")
+        return Outcome((Reply(texts.EMPTY_MESSAGE),), label="empty")
     notes: list[Reply] = []
     if len(text) > services.max_text_chars:
         text = text[: services.max_text_chars]
@@ -39,7 +39,7 @@ async def show_faq(turn: Turn) -> Outcome:
     services: Services = turn.services
     entry = services.knowledge.faq_entry(turn.message.payload.removeprefix("faq:"))
     if entry is None:
-        return Outcome((Reply(texts.STALE_BUTTON),), slots=turn.conversation.slots, label="stale_button")
+        return Outcome((Reply(texts.STALE_BUTTON),), label="stale_button")
     return _outcome(services.knowledge.faq_answer(entry), services, turn.conversation.slots, [])
 
 
@@ -49,7 +49,7 @@ async def show_article(turn: Turn) -> Outcome:
     _, key, number = (turn.message.payload.split(":") + ["", ""])[:3]
     statute = services.knowledge.library.by_key(key)
     if statute is None or not number.isdigit():
-        return Outcome((Reply(texts.STALE_BUTTON),), slots=turn.conversation.slots, label="stale_button")
+        return Outcome((Reply(texts.STALE_BUTTON),), label="stale_button")
     answer = services.knowledge.article_answer(statute.title, int(number))
     return _outcome(answer, services, turn.conversation.slots, [], full_text=True)
 
@@ -59,7 +59,7 @@ async def show_full_text(turn: Turn) -> Outcome:
     services: Services = turn.services
     cited = turn.conversation.slots.get("qa", {}).get("citations", [])
     if not cited:
-        return Outcome((Reply(texts.NO_CONTEXT_FOR_FULL_TEXT),), slots=turn.conversation.slots, label="no_context")
+        return Outcome((Reply(texts.NO_CONTEXT_FOR_FULL_TEXT),), label="no_context")
     replies = []
     for law, number in cited:
         article = services.knowledge.library.article(law, number)
@@ -69,7 +69,7 @@ async def show_full_text(turn: Turn) -> Outcome:
         else:
             replies.append(Reply(texts.ARTICLE_TEXT.format(citation=citation, text=article.text),
                                  citations=(CitedArticle(article.law, number),)))
-    return Outcome(tuple(replies), slots=turn.conversation.slots, label="full_text")
+    return Outcome(tuple(replies), label="full_text")
 
 
 def render_answer(answer: Answer, services: Services, *, full_text: bool = False) -> tuple[Reply, ...]:

@@ -23,6 +23,8 @@ from knowledge.statutes import Article, Statute, StatuteLibrary, load_bundled, l
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MEANINGFUL = re.compile(r"[\u4e00-\u9fffa-z0-9]")
+STATUTE_SUGGESTION_SHARE = 0.8
+"""An article may be offered as a suggestion a little below the confidence needed to quote it."""
 
 
 class AnswerKind(Enum):
@@ -107,8 +109,7 @@ class KnowledgeBase:
 
     def resolve(self, citation: Citation) -> Citation:
         """The citation with the statute's full title, when that statute is loaded."""
-        statute = self.library.resolve(citation.law)
-        return Citation(statute.title, citation.article) if statute else citation
+        return Citation(self.library.full_title(citation.law), citation.article)
 
     def ask(self, question: str, *, last_law: str | None = None, max_suggestions: int = 3) -> Answer:
         """Answer one question: a direct article lookup, an FAQ, a statute, suggestions, or not."""
@@ -127,7 +128,7 @@ class KnowledgeBase:
         if topic is not None and best_faq.confidence < limits.out_of_scope_override:
             return Answer(AnswerKind.OUT_OF_SCOPE, best_faq.confidence, topic=topic)
         candidates = sorted(
-            [h for h in faq_hits] + [h for h in article_hits if h.confidence >= limits.statute * 0.8],
+            faq_hits + [h for h in article_hits if h.confidence >= limits.statute * STATUTE_SUGGESTION_SHARE],
             key=lambda h: h.confidence,
             reverse=True,
         )
@@ -180,11 +181,6 @@ class KnowledgeBase:
         return Suggestion(title, (Citation(article.law, article.number),), article=article)
 
 
-def _title_or_self(library: StatuteLibrary, law: str) -> str:
-    statute = library.resolve(law)
-    return statute.title if statute else law
-
-
 def load_lexicon(data_dir: Path = DATA_DIR) -> Lexicon:
     raw = tomllib.loads((data_dir / "lexicon.toml").read_text(encoding="utf-8"))
     expansions = {slang: tuple(formal) for slang, formal in raw.get("expand", {}).items()}
@@ -226,7 +222,7 @@ def load_knowledge(
         for entry in faq:
             for phrasing in entry.phrasings:
                 vocabulary.update(normalizer.whole_words(normalizer.clean(phrasing)))
-        index = SearchIndex(normalizer, faq, articles, resolve_law=lambda law: _title_or_self(library, law))
+        index = SearchIndex(normalizer, faq, articles, resolve_law=library.full_title)
         return sorted(vocabulary), build_pinyin_table(), index
 
     key = fingerprint(

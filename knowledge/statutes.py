@@ -176,6 +176,11 @@ class StatuteLibrary:
         short = self._aliases.get(short, short)
         return self._by_title.get(short)
 
+    def full_title(self, name: str) -> str:
+        """The official title of a loaded statute, or the name as given when it is not loaded."""
+        statute = self.resolve(name)
+        return statute.title if statute else name
+
     def by_key(self, key: str) -> Statute | None:
         return self._by_key.get(key)
 
