@@ -8,8 +8,8 @@ from bot.core.messages import Button, Reply
 from handlers.matchers import COMMAND
 
 MENU_BUTTONS = (
-    Button("我要提问", "ask"),
-    Button("转人工服务", "human"),
+    Button(texts.MENU_ASK, "ask"),
+    Button(texts.OFFER_HUMAN, "human"),
 )
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import getpass
 from collections.abc import Callable
 
+from bot import texts
 from bot.core.engine import Engine
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
 
 CHANNEL = "terminal"
 EXIT_WORDS = {"exit", "quit", "退出", "再见"}
-PROMPT = "您> "
-BANNER = "消费维权助手（终端版）。输入问题后回车；按数字选择选项；输入“退出”结束。"
 
 
 def render(reply: Reply) -> str:
@@ -25,12 +24,12 @@ async def run_repl(engine: Engine, *, read: Callable[[str], str] = input, write:
                    user_id: str | None = None) -> None:
     """Read lines until EOF or an exit word; every line is one turn."""
     user = UserRef(CHANNEL, user_id or getpass.getuser())
-    write(BANNER)
+    write(texts.TERMINAL_BANNER)
     for reply in await engine.handle(IncomingMessage(user, MessageKind.BUTTON, payload="menu")):
         write(render(reply))
     while True:
         try:
-            line = read(PROMPT)
+            line = read(texts.TERMINAL_PROMPT)
         except (EOFError, KeyboardInterrupt):
             write("")
             return
