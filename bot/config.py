@@ -63,12 +63,40 @@ class KnowledgeSection:
 
 
 @dataclass(frozen=True)
+class DepartmentSection:
+    """A county-level bureau that handles cases, and the places it covers (Art. 12)."""
+
+    code: str
+    name: str
+    responsible: str
+    places: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ComplaintsSection:
+    draft_expiry_days: int = 7
+    """An unfinished complaint is kept this long; after that it is discarded."""
+    group_window_days: int = 30
+    group_min_cases: int = 3
+    """This many complaints against one business within the window form a group case (Art. 11)."""
+    group_name_similarity: int = 88
+    """rapidfuzz ratio (0..100) at which two business names count as the same business."""
+    status_check_attempts: int = 5
+    """Wrong phone digits allowed when someone else's ticket is looked up."""
+    holiday_overrides: dict[str, str] = field(default_factory=dict)
+    """Dates chinesecalendar does not know yet: "YYYY-MM-DD" = "holiday" or "workday"."""
+    departments: tuple[DepartmentSection, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     app: AppSection = field(default_factory=AppSection)
     database: DatabaseSection = field(default_factory=DatabaseSection)
     server: ServerSection = field(default_factory=ServerSection)
     conversation: ConversationSection = field(default_factory=ConversationSection)
     knowledge: KnowledgeSection = field(default_factory=KnowledgeSection)
+    complaints: ComplaintsSection = field(default_factory=ComplaintsSection)
 
     @property
     def database_url(self) -> str:
@@ -142,6 +170,12 @@ def _build_section(section: str, section_type: type, values: dict[str, object], 
     unknown = set(values) - known
     if unknown:
         raise ConfigError(f"{section}.{sorted(unknown)[0]}: unknown key")
+    required = {
+        f.name for f in dataclasses.fields(section_type)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
+    if required - set(values):
+        raise ConfigError(f"{section}.{sorted(required - set(values))[0]}: missing")
     converted = {
         key: _convert(f"{section}.{key}", hints[key], value, base_dir) for key, value in values.items()
     }
@@ -151,6 +185,15 @@ def _build_section(section: str, section_type: type, values: dict[str, object], 
 def _convert(key: str, hint: object, value: object, base_dir: Path) -> object:
     """Coerce a TOML or environment value to the field's type, naming the key on failure."""
     origin = typing.get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key}: expected a table, got {value!r}")
+        return _build_section(key, hint, value, base_dir)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key}: expected a table, got {value!r}")
+        (_key_type, item_type) = typing.get_args(hint)
+        return {str(k): _convert(f"{key}.{k}", item_type, v, base_dir) for k, v in value.items()}
     if origin is tuple:
         (item_type, _ellipsis) = typing.get_args(hint)
         if isinstance(value, str):

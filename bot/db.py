@@ -7,6 +7,7 @@ used through asyncpg when DATABASE_URL names it.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -26,11 +27,13 @@ class Base(DeclarativeBase):
 def create_engine(url: str, *, busy_timeout_ms: int = 10000) -> AsyncEngine:
     """An async engine; for SQLite the folder is created and the pragmas set on each connection."""
     parsed = make_url(url)
+    # Bound parameters hold names and phone numbers: keep them out of logs and error messages.
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     if not parsed.get_backend_name() == "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+    engine = create_async_engine(url, connect_args={"timeout": busy_timeout_ms / 1000}, hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _configure(dbapi_connection, _record) -> None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from bot.complaints.deadlines import WorkingCalendar, parse_overrides
+from bot.complaints.jurisdiction import Department, Jurisdiction
+from bot.complaints.service import CaseSettings
 from bot.config import Config
 from knowledge.base import KnowledgeBase, Thresholds, load_knowledge
 
@@ -11,6 +15,7 @@ from knowledge.base import KnowledgeBase, Thresholds, load_knowledge
 @dataclass(frozen=True)
 class Services:
     knowledge: KnowledgeBase
+    complaints: CaseSettings
     max_suggestions: int = 3
     """How many "你是不是想问" suggestions to offer."""
     max_text_chars: int = 2000
@@ -36,9 +41,26 @@ def load_knowledge_base(config: Config) -> KnowledgeBase:
     )
 
 
+def case_settings(config: Config) -> CaseSettings:
+    section = config.complaints
+    departments = [
+        Department(d.code, d.name, d.responsible, d.places, d.keywords) for d in section.departments
+    ]
+    return CaseSettings(
+        calendar=WorkingCalendar(parse_overrides(section.holiday_overrides)),
+        jurisdiction=Jurisdiction(departments),
+        draft_expiry_days=section.draft_expiry_days,
+        group_window=timedelta(days=section.group_window_days),
+        group_min_cases=section.group_min_cases,
+        group_similarity=section.group_name_similarity,
+        status_check_attempts=section.status_check_attempts,
+    )
+
+
 def build_services(config: Config, knowledge: KnowledgeBase) -> Services:
     return Services(
         knowledge=knowledge,
+        complaints=case_settings(config),
         max_suggestions=config.knowledge.max_suggestions,
         max_text_chars=config.conversation.max_text_chars,
     )

@@ -6,11 +6,13 @@ WELCOME = (
     "· 网购的衣服不想要了能退吗？\n"
     "· 健身房关门了，卡里的钱怎么退？\n"
     "· 在超市买到过期食品能赔多少？\n"
-    "也可以输入法条查原文，例如“消法第55条”。需要人工服务请输入“人工”。"
+    "也可以输入法条查原文，例如“消法第55条”。\n"
+    "要投诉或举报商家，请输入“我要投诉”或“我要举报”；查询办理情况请输入“查进度”。需要人工服务请输入“人工”。"
 )
 TERMINAL_BANNER = "消费维权助手（终端版）。输入问题后回车；按数字选择选项；输入“退出”结束。"
 TERMINAL_PROMPT = "您> "
 MENU_ASK = "我要提问"
+MENU_COMPLAIN = "我要投诉/举报"
 ASK_PROMPT = "请直接输入您的问题，例如：买到假货怎么赔偿？"
 EMPTY_MESSAGE = "您好像没有输入内容。请用一句话描述您遇到的消费问题，例如：网购商品七天内能退货吗？"
 TOO_LONG = "您的消息较长，我先读取了前{limit}个字来回答。如果没有答到点子上，可以把问题缩短一些再问。"
@@ -48,3 +50,124 @@ HUMAN_REQUESTED = (
     "已为您登记人工服务需求，工作人员将通过本渠道与您联系。\n"
     "如需立即处理，可拨打全国12315热线。在等待期间，您也可以继续向我提问。"
 )
+
+# Guided forms (bot/core/forms.py)
+FORM_CANCELLED = "已取消，本次填写的内容没有保存。需要时可以随时输入“我要投诉”或“我要举报”重新开始。"
+FORM_EXPIRED = "您之前没填完的投诉/举报草稿时间太久，已经作废了。需要的话请输入“我要投诉”或“我要举报”重新开始。"
+FORM_RESUME = "您在{started}开始填写的投诉/举报还没有提交。要接着填吗？"
+FORM_RESUME_CONTINUE = "继续填写"
+FORM_RESUME_RESTART = "重新开始"
+FORM_RESUME_CHOOSE = "请选择：回复“继续”接着填写，“重新开始”从头填写，或“取消”放弃这份草稿。"
+FORM_CANCEL = "取消"
+FORM_KEPT = "您正在填写的内容已保存。回复“继续”可以接着填写，回复“取消”放弃。"
+FORM_CONFIRM = "确认提交"
+FORM_CONFIRM_HINT = "请核对以上信息。无误请回复“确认”；要改哪一项，请回复“修改 项目名”，例如“修改 联系电话”；回复“取消”放弃。"
+FORM_CONFIRM_CHOOSE = "请回复“确认”提交，或“修改 项目名”修改某一项，或“取消”放弃。"
+FORM_WARN_CONTINUE = "仍要继续"
+FORM_WARN_CHOOSE = "请回复“继续”接着填写，或回复“取消”放弃本次投诉。"
+FORM_EMPTY = "（未填）"
+FORM_OPTIONAL = "（没有可以回复“跳过”）"
+FORM_NOT_SKIPPABLE = "这一项是必填的，不能跳过。"
+FORM_TEXT_PLEASE = "这一步请用文字回答。"
+FORM_BACK_TO_IT = "我们接着填写："
+FORM_AT_START = "已经是第一个问题了。"
+FORM_UNKNOWN_FIELD = "没有找到要修改的项目。可以修改的项目有：{fields}。"
+FORM_NUDGE = "如果不清楚怎么填，可以回复“帮助”；不想继续了可以回复“取消”。"
+FORM_HELP = (
+    "填写时可以随时：回复“返回”回到上一步；“修改 项目名”改某一项；选填项回复“跳过”；"
+    "“取消”放弃；“人工”联系工作人员。中途有问题也可以直接问，我答完会接着问您。"
+)
+
+# Complaint and report intake (handlers/complaint.py)
+COMPLAINT_INTRO = "好的，我来帮您登记。接下来我会一项一项地问，随时可以回复“返回”“修改 项目名”“取消”或“帮助”。"
+COMPLAINT_ASK_KIND = "您是要投诉还是举报？"
+COMPLAINT_KIND_EXPLAIN = (
+    "投诉是您自己买东西或接受服务时和商家有纠纷，想请市场监管部门帮您调解解决；"
+    "举报是发现商家有违法行为，想让市场监管部门调查处理（不要求和您本人有纠纷）。两种情况都有，可以选“两者都有”。"
+)
+COMPLAINT_CHOOSE = "请从选项中选一个回答。"
+COMPLAINT_ASK_ON_BEHALF = "您是为自己投诉，还是代别人（比如家里老人）投诉？"
+COMPLAINT_WARN_ON_BEHALF = (
+    "代别人投诉时，除了投诉人的姓名、电话、地址，还需要提供投诉人签名的授权委托书原件和您本人的身份证明"
+    "（《市场监督管理投诉举报处理暂行办法》第十条），受理时工作人员会联系您补交。可以继续登记。"
+)
+COMPLAINT_ASK_DATE = "问题是什么时候发生或发现的？（例如：昨天、上周五、3月2日、2024年12月）"
+COMPLAINT_DATE_INVALID = "没看懂这个日期。可以这样写：昨天、上周五、3月2日、2024年12月5日。"
+COMPLAINT_DATE_FUTURE = "这个日期还没到呢，请填写已经发生的日期。"
+COMPLAINT_WARN_THREE_YEARS = (
+    "提醒：从知道权益受损到现在已经超过三年，按照《市场监督管理投诉举报处理暂行办法》第十五条，"
+    "市场监管部门一般不予受理这类投诉，您可以考虑向法院起诉。仍然可以继续登记，由工作人员最终判断。"
+)
+COMPLAINT_ASK_HANDLED = "这件事有没有已经由法院、仲裁机构、消费者协会或其他部门受理或处理过？"
+COMPLAINT_WARN_HANDLED = (
+    "提醒：同一纠纷已经由法院、仲裁、消协或其他部门受理或处理过的，市场监管部门不再受理"
+    "（第十五条）。如果您是对处理结果有新的情况要反映，仍然可以继续登记。"
+)
+COMPLAINT_ASK_CONSUMPTION = "您买这个商品或服务，是自己或家里生活用的吗？"
+COMPLAINT_WARN_CONSUMPTION = (
+    "提醒：投诉只处理生活消费中的纠纷，为经营、生产购买的，一般不予受理（第十五条）。"
+    "农民购买农业生产资料的除外。发现商家违法也可以改为举报。仍然可以继续登记。"
+)
+COMPLAINT_ASK_BUSINESS = "商家叫什么？可以是店名、品牌，或者网店的名称。"
+COMPLAINT_BUSINESS_INVALID = "请写出商家的名称（2到100个字），例如“某某健身房”“某某旗舰店”。"
+COMPLAINT_ASK_ONLINE = "是在网上买的，还是在线下门店买的？"
+COMPLAINT_ASK_PLATFORM = "在哪个平台买的？（例如：淘宝、京东、拼多多、抖音、美团；商家自己的网站或小程序请回复“自建网站”）"
+COMPLAINT_PLATFORM_INVALID = "请写出平台名称，例如淘宝、京东、拼多多。"
+COMPLAINT_ASK_ADDRESS = "商家的地址或所在的区县？（例如：赛罕区某某商场三楼；网店不清楚地址的可以跳过）"
+COMPLAINT_ADDRESS_INVALID = "请写出地址，至少写到区县或街道，例如“新城区海拉尔东路某号”。"
+COMPLAINT_ASK_FACTS = "请简单说说发生了什么：买了什么、出了什么问题、和商家沟通的结果。"
+COMPLAINT_FACTS_INVALID = "请多写几句（至少8个字），把经过说清楚，工作人员才好处理。"
+COMPLAINT_ASK_VIOLATION = "请描述商家涉嫌的违法行为和具体线索：什么时间、在哪里、看到了什么。"
+COMPLAINT_VIOLATION_HINT = "举报需要提供具体线索（第二十四条），例如：某月某日在某店看到货架上在卖过期牛奶，生产日期是……"
+COMPLAINT_ASK_AMOUNT = "涉及金额是多少？（例如：150元、一千二）"
+COMPLAINT_AMOUNT_INVALID = "没看懂这个金额，请写数字，例如“150元”或“一千二”。"
+COMPLAINT_ASK_DEMAND = "您希望商家怎么解决？"
+COMPLAINT_DEMAND_INVALID = "请从退货、退款、更换、维修、赔偿、其他中选一个。"
+COMPLAINT_ASK_EVIDENCE = "有什么证据？可以直接发照片，或用文字说明（如购物小票、聊天记录、付款截图）。"
+EVIDENCE_MEDIA = "已上传的图片/文件"
+COMPLAINT_ASK_MEDIATION = "是否同意由市场监管部门组织您和商家调解？"
+COMPLAINT_ASK_ANONYMOUS = "举报可以匿名。实名举报的，立案与否会在五个工作日内告知您，您的身份会严格保密，不会透露给被举报的商家。您选择？"
+COMPLAINT_ASK_NAME = "请留下您的姓名。"
+COMPLAINT_NAME_INVALID = "请填写真实姓名（2到30个字）。"
+COMPLAINT_ASK_PHONE = "请留下联系电话（手机或带区号的座机）。"
+COMPLAINT_PHONE_INVALID = "这个号码好像不对，请填写11位手机号，或带区号的座机号（如0471-1234567）。"
+COMPLAINT_ASK_HOME = "请留下您的通讯地址。"
+COMPLAINT_SUMMARY = "请核对您要提交的内容："
+CASE_KINDS = {"complaint": "投诉", "report": "举报", "both": "投诉和举报"}
+CASE_FILED = "您的{kind}已登记，编号：{ticket}\n承办单位：{department}\n{deadline}"
+DUE_ACCEPT = "市场监管部门将在{due}前决定是否受理并告知您（第十四条，7个工作日）。"
+DUE_VERIFY = "市场监管部门将在{due}前完成对线索的核查（第二十三条，15个工作日）。"
+DUE_PROVISIONAL = "（明年节假日安排公布前按周一至周五暂定）"
+TRIAGE_DEPARTMENT = "市局登记中心（正在确定具体承办单位）"
+COMPLAINT_GROUP_NOTICE = "近期已有多位消费者投诉同一商家，您的投诉已并入群体投诉，将优先处理。"
+COMPLAINT_AFTER = "请记好编号。之后可以随时发送“查进度”或编号查询办理情况。"
+STATUS_BUTTON = "查进度"
+
+# Case status (bot/complaints, handlers/status.py)
+CASE_STATUSES = {
+    "received": "已登记，等待决定是否受理",
+    "accepted": "已受理",
+    "not_accepted": "不予受理",
+    "mediating": "调解中",
+    "mediated": "调解成功",
+    "mediation_ended": "调解终止",
+    "verifying": "核查中",
+    "filed": "已立案",
+    "not_filed": "不予立案",
+    "closed": "已办结",
+}
+STATUS_CHANGED = "您的案件 {ticket} 有新进展：{status}。发送编号可查看详情。"
+STATUS_NONE = "您还没有提交过投诉或举报。需要的话请输入“我要投诉”或“我要举报”。"
+STATUS_LIST_TITLE = "您最近的投诉和举报："
+STATUS_LINE = "{ticket}｜{kind}｜{business}｜{status}"
+STATUS_DETAIL = (
+    "编号：{ticket}（{kind}）\n商家：{business}\n当前状态：{status}\n承办单位：{department}\n"
+    "{deadline}\n登记时间：{received}"
+)
+STATUS_HISTORY = "办理记录："
+STATUS_NOT_FOUND = "没有找到编号为 {ticket} 的案件，请核对编号（编号在登记成功的消息里，如 T-7K3M-9QX2-C）。"
+STATUS_ASK_PHONE = "为了保护当事人信息，请输入该案件登记的联系电话的后四位。"
+STATUS_PHONE_WRONG = "后四位不对，还可以再试{left}次。"
+STATUS_LOCKED = "核对次数过多，暂时不能查询这个编号。请用登记时的账号查询，或拨打12315。"
+STATUS_ANONYMOUS = "这是匿名举报，只能由举报人用提交时的账号查询。"
+STATUS_ASK_TICKET = "请直接发送案件编号（如 T-7K3M-9QX2-C），或发送“查进度”查看您自己的案件。"

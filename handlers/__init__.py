@@ -2,8 +2,17 @@
 
 from bot.core.messages import MessageKind
 from bot.core.router import Route, Router
-from handlers import menu, qa
-from handlers.matchers import any_of, is_slash_command, kind_is, payload_is, payload_starts, says, says_phrase
+from handlers import complaint, menu, qa, status
+from handlers.matchers import (
+    any_of,
+    is_slash_command,
+    kind_is,
+    payload_is,
+    payload_starts,
+    says,
+    says_intent,
+    says_phrase,
+)
 
 MENU_WORDS = (
     "菜单", "帮助", "开始", "你好", "您好", "你好呀", "您好呀", "哈喽", "嗨", "在吗", "在不在", "有人吗",
@@ -11,10 +20,15 @@ MENU_WORDS = (
 )
 HUMAN_WORDS = ("人工", "客服", "真人", "人工服务", "转人工", "人工客服", "找客服", "找人工")
 HUMAN_PHRASES = ("转人工", "人工服务", "人工客服", "找客服", "找人工", "要人工", "接人工")
+COMPLAINT_WORDS = ("投诉", "举报", "我要投诉", "我要举报", "投诉商家", "举报商家", "投诉举报", "我想投诉", "我想举报")
+COMPLAINT_INTENT = r"^(?:我|我们)?(?:要|想|想要|需要|准备|打算|申请|帮我|我要)(?:去)?(?:投诉|举报)"
+STATUS_WORDS = ("查进度", "进度", "我的投诉", "我的举报", "投诉进度", "举报进度", "查询进度", "查投诉", "办理进度")
 FULL_TEXT_WORDS = ("全文", "原文", "查看全文", "看全文", "法条原文", "条文原文", "查看法条原文", "看原文")
 
 ROUTES = (
-    Route("unsupported", kind_is(MessageKind.UNSUPPORTED), menu.unsupported),
+    Route("complaint", complaint.in_dialog, complaint.continue_dialog),
+    Route("status_verify", status.verifying, status.verify_phone),
+    Route("unsupported", any_of(kind_is(MessageKind.UNSUPPORTED), kind_is(MessageKind.MEDIA)), menu.unsupported),
     Route("menu", any_of(payload_is("menu"), says(MENU_WORDS, commands=("start", "help", "menu"))), menu.welcome),
     Route("ask", any_of(payload_is("ask"), says((), commands=("ask",))), menu.ask_prompt),
     Route(
@@ -22,6 +36,14 @@ ROUTES = (
         any_of(payload_is("human"), says(HUMAN_WORDS, commands=("human",)), says_phrase(HUMAN_PHRASES, max_chars=12)),
         menu.request_human,
     ),
+    Route(
+        "complaint_start",
+        any_of(payload_is("complaint"), says(COMPLAINT_WORDS, commands=("complaint", "report")),
+               says_intent(COMPLAINT_INTENT)),
+        complaint.begin,
+    ),
+    Route("status", any_of(payload_is("status"), says(STATUS_WORDS, commands=("status",))), status.show_mine),
+    Route("ticket", status.mentions_ticket, status.lookup_ticket),
     Route("full_text", any_of(payload_is("full"), says(FULL_TEXT_WORDS)), qa.show_full_text),
     Route("faq", payload_starts("faq:"), qa.show_faq),
     Route("article", payload_starts("art:"), qa.show_article),

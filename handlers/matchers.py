@@ -11,6 +11,7 @@ from bot.core.messages import MessageKind
 Predicate = Callable[[Turn], bool]
 EDGE_PUNCTUATION = re.compile(r"^[\s\W_]+|[\s\W_]+$")
 COMMAND = re.compile(r"^/([a-z_]+)(?:@\w+)?(?:\s|$)")
+QUESTION = re.compile(r"[?？吗呢]|什么|怎么|如何|多久|哪|几|能不能|会不会|可以吗")
 
 
 def command_text(turn: Turn) -> str:
@@ -56,6 +57,19 @@ def says_phrase(phrases: Iterable[str], *, max_chars: int) -> Predicate:
             return False
         text = command_text(turn)
         return len(text) <= max_chars and any(p in text for p in ordered)
+
+    return matches
+
+
+def says_intent(pattern: str) -> Predicate:
+    """A statement of intent (我要投诉一家健身房), not a question about it (投诉要什么材料？)."""
+    intent = re.compile(pattern)
+
+    def matches(turn: Turn) -> bool:
+        if turn.message.kind is not MessageKind.TEXT:
+            return False
+        text = turn.services.knowledge.normalizer.clean(turn.message.text)
+        return bool(intent.search(text)) and not QUESTION.search(text)
 
     return matches
 

@@ -9,6 +9,8 @@ from handlers.matchers import COMMAND
 
 MENU_BUTTONS = (
     Button(texts.MENU_ASK, "ask"),
+    Button(texts.MENU_COMPLAIN, "complaint"),
+    Button(texts.STATUS_BUTTON, "status"),
     Button(texts.OFFER_HUMAN, "human"),
 )
 

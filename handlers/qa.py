@@ -29,7 +29,7 @@ async def answer_question(turn: Turn) -> Outcome:
     if len(text) > services.max_text_chars:
         text = text[: services.max_text_chars]
         notes.append(Reply(texts.TOO_LONG.format(limit=services.max_text_chars)))
-    context = turn.conversation.slots.get("qa", {})
+    context = {} if turn.conversation.idle else turn.conversation.slots.get("qa", {})
     answer = services.knowledge.ask(text, last_law=context.get("law"), max_suggestions=services.max_suggestions)
     return _outcome(answer, services, turn.conversation.slots, notes)
 
@@ -57,7 +57,7 @@ async def show_article(turn: Turn) -> Outcome:
 async def show_full_text(turn: Turn) -> Outcome:
     """全文: the whole text of every article the last answer cited."""
     services: Services = turn.services
-    cited = turn.conversation.slots.get("qa", {}).get("citations", [])
+    cited = [] if turn.conversation.idle else turn.conversation.slots.get("qa", {}).get("citations", [])
     if not cited:
         return Outcome((Reply(texts.NO_CONTEXT_FOR_FULL_TEXT),), label="no_context")
     replies = []

@@ -65,7 +65,7 @@ def test_db_upgrade_is_idempotent(tmp_path):
     env = {"WEIQUAN_APP_DATA_DIR": str(tmp_path)}
     assert run("db", "upgrade", env=env).returncode == 0
     again = run("db", "upgrade", env=env)
-    assert again.returncode == 0 and "0001_core" in again.stdout
+    assert again.returncode == 0 and "0002_cases" in again.stdout
 
 
 def test_import_direction_holds():

@@ -40,10 +40,9 @@ async def load_conversation(session: AsyncSession, user: UserRef, now: datetime)
 
 
 def snapshot(row: ConversationRow, user: UserRef, now: datetime, idle_expiry: timedelta) -> Conversation:
-    """The conversation as the handler sees it; an idle one has lost its step and context."""
-    if _as_aware(row.updated_at) + idle_expiry < now:
-        return Conversation(user, None, {}, row.wants_human)
-    return Conversation(user, row.step, dict(row.slots or {}), row.wants_human)
+    """The conversation as the handler sees it, marked idle when the user has been away long."""
+    idle = _as_aware(row.updated_at) + idle_expiry < now
+    return Conversation(user, row.step, dict(row.slots or {}), row.wants_human, idle=idle)
 
 
 async def save_conversation(

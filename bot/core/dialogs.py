@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.core.messages import IncomingMessage, Reply, UserRef
 
 
@@ -18,6 +20,8 @@ class Conversation:
     """Stable name of the active dialog step, or None."""
     slots: Mapping[str, Any]
     wants_human: bool
+    idle: bool = False
+    """The user's previous turn was longer ago than the idle limit: context may be stale."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class Turn:
     conversation: Conversation
     services: Any
     """The application's services (knowledge base, settings), passed in by the composition root."""
+    db: AsyncSession | None = None
+    """The turn's own transaction: what a handler writes commits or rolls back with the turn."""
 
 
 @dataclass(frozen=True)

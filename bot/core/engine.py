@@ -67,7 +67,9 @@ class Engine:
                 await dedup.claim(session, message.dedup_key, now)
             row = await load_conversation(session, message.user, now)
             conversation = snapshot(row, message.user, now, self._idle_expiry)
-            turn = Turn(resolve_numbered_choice(message, conversation.slots), conversation, self._services)
+            if not conversation.idle:  # old buttons are not pressed by a number typed days later
+                message = resolve_numbered_choice(message, conversation.slots)
+            turn = Turn(message, conversation, self._services, db=session)
             route = self._router.pick(turn)
             outcome = await route.handle(turn)
             slots = outcome.slots if outcome.slots is not None else conversation.slots

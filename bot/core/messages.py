@@ -11,6 +11,8 @@ class MessageKind(Enum):
     TEXT = "text"
     BUTTON = "button"
     """A press of a button we offered; `payload` holds what the button carried."""
+    MEDIA = "media"
+    """A photo or file the channel can carry; `media_id` names it on the platform."""
     UNSUPPORTED = "unsupported"
     """Anything a channel could not translate (sticker, unknown event): answered, never raised."""
 
@@ -29,6 +31,7 @@ class IncomingMessage:
     kind: MessageKind
     text: str = ""
     payload: str = ""
+    media_id: str = ""
     dedup_key: str | None = None
     """Unique per platform message; a retry of the same message carries the same key."""
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))

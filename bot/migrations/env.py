@@ -2,7 +2,8 @@
 
 from alembic import context
 
-import bot.core.tables  # noqa: F401  (registers the tables on Base.metadata)
+import bot.complaints.models  # noqa: F401  (registers the tables on Base.metadata)
+import bot.core.tables  # noqa: F401
 from bot.db import Base
 
 connection = context.config.attributes.get("connection")

@@ -33,7 +33,7 @@ async def test_a_conversation_in_the_terminal(runtime):
 
 
 async def test_numbers_press_buttons_and_eof_ends_the_chat(runtime):
-    screen = await converse(runtime, ["菜单", "2"])
+    screen = await converse(runtime, ["菜单", "4"])
     assert "已为您登记人工服务需求" in screen
 
 

@@ -1,0 +1,97 @@
+"""ORM rows of complaint and report cases.
+
+Case data that may be shown to the business (in mediation) is kept apart from the people who
+filed it: names, phones and addresses live only in `case_parties` (Art. 33 keeps a reporter's
+identity from the business).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base
+
+
+class CaseRow(Base):
+    """One complaint (投诉) or report (举报), as filed, with its routing and deadline."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    """"complaint" or "report"."""
+    linked_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
+    """The other half when one filing was both a complaint and a report (Art. 7)."""
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128), index=True)
+    """Who filed it (the channel's user id), so that 查进度 finds the citizen's own cases."""
+    status: Mapped[str] = mapped_column(String(32))
+    department_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """None while the case waits in the triage queue."""
+    responsible: Mapped[str] = mapped_column(String(128), default="")
+    routing_basis: Mapped[str] = mapped_column(Text, default="")
+    business_name: Mapped[str] = mapped_column(String(200))
+    business_key: Mapped[str] = mapped_column(String(200), index=True)
+    """The business name normalised for grouping complaints against the same business."""
+    business_address: Mapped[str] = mapped_column(String(300), default="")
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    platform: Mapped[str] = mapped_column(String(100), default="")
+    facts: Mapped[str] = mapped_column(Text, default="")
+    occurred_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
+    demand: Mapped[str] = mapped_column(String(32), default="")
+    evidence: Mapped[list] = mapped_column(JSON, default=list)
+    accepts_mediation: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    on_behalf: Mapped[bool] = mapped_column(Boolean, default=False)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    warnings: Mapped[list] = mapped_column(JSON, default=list)
+    """Art. 15 pre-check warnings the citizen saw and chose to file anyway."""
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    """Acceptance decision (complaints, Art. 14) or clue verification (reports, Art. 23)."""
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("case_groups.id"), nullable=True, index=True)
+
+
+class CasePartyRow(Base):
+    """The identity of a complainant or real-name reporter, stored apart from the case."""
+
+    __tablename__ = "case_parties"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    """"complainant" or "reporter"."""
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(300), default="")
+
+
+class CaseEventRow(Base):
+    """The status history of a case: every change, who made it and why."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(64), default="system")
+
+
+class CaseGroupRow(Base):
+    """Several complaints against one business in a short time: escalated at once (Art. 11)."""
+
+    __tablename__ = "case_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    business_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Flagged for immediate escalation; the hand-off queue picks it up."""

@@ -1,0 +1,227 @@
+"""Filing, finding and updating cases, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import texts
+from bot.complaints.deadlines import Rule, WorkingCalendar, deadline
+from bot.complaints.jurisdiction import Business, Jurisdiction
+from bot.complaints.models import CaseEventRow, CaseGroupRow, CasePartyRow, CaseRow
+from bot.complaints.numbering import new_ticket
+from bot.core.messages import Reply, UserRef
+from bot.core.tables import OutboxRow
+
+BUSINESS_SUFFIX = re.compile(r"(有限责任公司|股份有限公司|有限公司|公司|旗舰店|专卖店|专营店|分店|门店|总店|店)$")
+GROUP_CANDIDATES = 500
+
+
+@dataclass(frozen=True)
+class CaseSettings:
+    """What filing needs besides the data: the calendar, the routing table and the group rules."""
+
+    calendar: WorkingCalendar
+    jurisdiction: Jurisdiction
+    draft_expiry_days: int
+    group_window: timedelta
+    group_min_cases: int
+    group_similarity: int
+    status_check_attempts: int
+
+
+@dataclass(frozen=True)
+class FiledCase:
+    ticket: str
+    kind: str
+    department_name: str | None
+    due_on: date
+    due_provisional: bool
+
+
+@dataclass(frozen=True)
+class Filing:
+    cases: tuple[FiledCase, ...]
+    group_flagged: bool
+
+
+def business_key(cleaned_name: str) -> str:
+    """A business name reduced for matching: no spaces, no company or shop suffix."""
+    key = re.sub(r"[\s\W_]+", "", cleaned_name)
+    return BUSINESS_SUFFIX.sub("", key) or key
+
+
+def mask_phone(e164: str) -> str:
+    digits = e164.removeprefix("+86")
+    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 7 else "****"
+
+
+async def file(
+    session: AsyncSession,
+    *,
+    data: dict[str, Any],
+    user: UserRef,
+    now: datetime,
+    settings: CaseSettings,
+    cleaned_name: str,
+) -> Filing:
+    """Store the complaint and/or report of a confirmed form; both halves are linked (Art. 7)."""
+    kinds = {"complaint": ("complaint",), "report": ("report",), "both": ("complaint", "report")}[data["kind"]]
+    business = Business(
+        name=data["business_name"],
+        address=data.get("business_address") or "",
+        online=data.get("online") == "yes",
+        platform=data.get("platform") or "",
+    )
+    routing = settings.jurisdiction.route(business)
+    rows: list[CaseRow] = []
+    for kind in kinds:
+        due = deadline(settings.calendar, Rule.DECIDE_ACCEPTANCE if kind == "complaint" else Rule.VERIFY_CLUE,
+                       now.date())
+        row = CaseRow(
+            ticket=await _unused_ticket(session, kind),
+            kind=kind,
+            channel=user.channel,
+            external_id=user.external_id,
+            status="received",
+            department_code=routing.department.code if routing.department else None,
+            responsible=routing.department.responsible if routing.department else "",
+            routing_basis=routing.basis,
+            business_name=data["business_name"],
+            business_key=business_key(cleaned_name)[:200],
+            business_address=business.address,
+            online=business.online,
+            platform=business.platform,
+            facts=(data.get("facts") if kind == "complaint" else data.get("violation")) or "",
+            occurred_on=_as_date(data.get("occurred_on")),
+            amount=Decimal(data["amount"]) if data.get("amount") else None,
+            demand=data.get("demand") or "",
+            evidence=[data["evidence"]] if data.get("evidence") else [],
+            accepts_mediation={"yes": True, "no": False}.get(data.get("mediation")),
+            on_behalf=data.get("on_behalf") == "yes",
+            anonymous=kind == "report" and data.get("anonymous") == "yes",
+            warnings=[w["slot"] for w in data.get("_warnings", [])],
+            received_at=now,
+            due_on=due.due,
+            due_provisional=due.provisional,
+        )
+        session.add(row)
+        await session.flush()
+        session.add(CaseEventRow(case_id=row.id, created_at=now, status="received", note="", actor="citizen"))
+        if data.get("name") and not row.anonymous:
+            role = "complainant" if kind == "complaint" else "reporter"
+            session.add(CasePartyRow(case_id=row.id, role=role, name=data["name"], phone=data["phone"],
+                                     address=data.get("address") or ""))
+        rows.append(row)
+    if len(rows) == 2:
+        rows[0].linked_case_id, rows[1].linked_case_id = rows[1].id, rows[0].id
+    complaint = next((row for row in rows if row.kind == "complaint"), None)
+    flagged = await _group(session, complaint, now, settings) if complaint else False
+    await session.flush()
+    department = routing.department.name if routing.department else None
+    return Filing(
+        tuple(FiledCase(r.ticket, r.kind, department, r.due_on, r.due_provisional) for r in rows), flagged
+    )
+
+
+async def _unused_ticket(session: AsyncSession, kind: str) -> str:
+    while True:
+        ticket = new_ticket(kind)
+        if await session.scalar(select(CaseRow.id).where(CaseRow.ticket == ticket)) is None:
+            return ticket
+
+
+async def _group(session: AsyncSession, case: CaseRow, now: datetime, settings: CaseSettings) -> bool:
+    """Link complaints against the same business in the window; flag the group for escalation (Art. 11)."""
+    recent = (
+        await session.scalars(
+            select(CaseRow)
+            .where(CaseRow.kind == "complaint", CaseRow.received_at >= now - settings.group_window,
+                   CaseRow.id != case.id)
+            .order_by(CaseRow.received_at.desc())
+            .limit(GROUP_CANDIDATES)
+        )
+    ).all()
+    same = [row for row in recent if fuzz.ratio(row.business_key, case.business_key) >= settings.group_similarity]
+    complainants = {(row.channel, row.external_id) for row in same} | {(case.channel, case.external_id)}
+    if len(complainants) < settings.group_min_cases:
+        return False
+    group_id = next((row.group_id for row in same if row.group_id is not None), None)
+    if group_id is None:
+        group = CaseGroupRow(business_key=case.business_key, created_at=now, escalated=True)
+        session.add(group)
+        await session.flush()
+        group_id = group.id
+    for row in [*same, case]:
+        if row.group_id != group_id:
+            row.group_id = group_id
+            session.add(CaseEventRow(case_id=row.id, created_at=now, status=row.status, note="group", actor="system"))
+    return True
+
+
+def _as_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    return date.fromisoformat(value if len(value) == 10 else f"{value}-01")
+
+
+async def cases_of(session: AsyncSession, user: UserRef, limit: int = 5) -> list[CaseRow]:
+    return list(
+        (
+            await session.scalars(
+                select(CaseRow)
+                .where(CaseRow.channel == user.channel, CaseRow.external_id == user.external_id)
+                .order_by(CaseRow.received_at.desc(), CaseRow.id.desc())
+                .limit(limit)
+            )
+        ).all()
+    )
+
+
+async def find(session: AsyncSession, ticket: str) -> CaseRow | None:
+    return await session.scalar(select(CaseRow).where(CaseRow.ticket == ticket))
+
+
+async def contact_phone(session: AsyncSession, case: CaseRow) -> str | None:
+    """The phone of the complainant or real-name reporter, for verifying a status lookup."""
+    return await session.scalar(select(CasePartyRow.phone).where(CasePartyRow.case_id == case.id))
+
+
+async def history(session: AsyncSession, case: CaseRow) -> list[CaseEventRow]:
+    return list(
+        (await session.scalars(
+            select(CaseEventRow).where(CaseEventRow.case_id == case.id).order_by(CaseEventRow.id)
+        )).all()
+    )
+
+
+async def change_status(
+    session: AsyncSession, case: CaseRow, status: str, *, note: str, actor: str, now: datetime
+) -> None:
+    """Record a status change and queue a notice to the citizen on their own channel."""
+    case.status = status
+    session.add(CaseEventRow(case_id=case.id, created_at=now, status=status, note=note, actor=actor))
+    notice = Reply(texts.STATUS_CHANGED.format(ticket=case.ticket, status=texts.CASE_STATUSES[status]))
+    session.add(OutboxRow(channel=case.channel, external_id=case.external_id, replies=[notice.to_dict()],
+                          created_at=now, attempts=0))
+    await session.flush()
+
+
+def business_view(case: CaseRow) -> dict[str, Any]:
+    """What may be shown to the business in mediation: the dispute, never a reporter's identity (Art. 33)."""
+    return {
+        "ticket": case.ticket,
+        "kind": case.kind,
+        "business_name": case.business_name,
+        "facts": case.facts if case.kind == "complaint" else "",
+        "demand": case.demand,
+        "amount": str(case.amount) if case.amount is not None else None,
+        "occurred_on": case.occurred_on.isoformat() if case.occurred_on else None,
+    }

@@ -1,0 +1,270 @@
+"""The complaint and report dialog: one table of questions (diagram: handlers/complaint.mmd).
+
+Rules from 市场监督管理投诉举报处理暂行办法: complaint vs report (Art. 3), both in one filing
+(Art. 7), what a complaint must contain (Art. 9), acting for someone else (Art. 10), the pre-checks
+that make a complaint inadmissible (Art. 15), what a report must contain (Art. 24), and the
+reporter's identity kept confidential (Art. 33).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from bot import texts
+from bot.complaints import service
+from bot.complaints.parsing import parse_amount, parse_date, parse_phone
+from bot.core.dialogs import Outcome, Turn
+from bot.core.forms import CHOICE_PREFIX, MEDIA_PREFIX, Ask, Form, Invalid, Status, Step, advance, draft_of, resume_prompt, start
+from bot.core.messages import Button, MessageKind, Reply
+from bot.services import Services
+from handlers.matchers import command_text
+
+HUMAN_WORDS = {"人工", "转人工", "人工服务", "人工客服", "找人工", "客服"}
+
+FORM_NAME = "complaint"
+DEMANDS = ("退货", "退款", "更换", "维修", "赔偿", "其他")
+THREE_YEARS = timedelta(days=3 * 365 + 1)  # Art. 15(4)
+NAME = re.compile(r"^[\u4e00-\u9fa5A-Za-z·• .]{2,30}$")
+
+
+def _choice(label: str, value: str | None = None) -> Button:
+    return Button(label, CHOICE_PREFIX + (value or label))
+
+
+def _pick(options: Mapping[str, tuple[str, ...]], problem: str):
+    """A parser for a choice: any of the words listed for a value selects it."""
+
+    def parse(text: str, _data: Mapping[str, Any]) -> str:
+        folded = text.strip().rstrip("。.!！")
+        for value, words in options.items():
+            if folded == value or any(word in folded for word in words):
+                return value
+        raise Invalid(problem)
+
+    return parse
+
+
+def _text(minimum: int, maximum: int, problem: str):
+    def parse(text: str, _data: Mapping[str, Any]) -> str:
+        cleaned = " ".join(text.split())
+        if not minimum <= len(cleaned) <= maximum:
+            raise Invalid(problem)
+        return cleaned
+
+    return parse
+
+
+def _kind(text: str, _data: Mapping[str, Any]) -> str:
+    folded = text.strip()
+    if any(word in folded for word in ("都有", "两个都", "既", "两者", "both")):
+        return "both"
+    if any(word in folded for word in ("不清楚", "不知道", "区别", "不确定", "啥意思", "什么意思")):
+        raise Invalid(texts.COMPLAINT_KIND_EXPLAIN)  # Art. 3: the difference in one sentence
+    if "举报" in folded:
+        return "report"
+    if "投诉" in folded:
+        return "complaint"
+    raise Invalid(texts.COMPLAINT_KIND_EXPLAIN)
+
+
+def _past_date(text: str, _data: Mapping[str, Any]) -> str:
+    today = datetime.now(UTC).date()
+    parsed = parse_date(text, today)
+    if parsed is None:
+        raise Invalid(texts.COMPLAINT_DATE_INVALID)
+    if parsed.day > today:
+        raise Invalid(texts.COMPLAINT_DATE_FUTURE)
+    return parsed.day.isoformat() if parsed.precision == "day" else parsed.day.strftime("%Y-%m")
+
+
+def _show_date(value: str) -> str:
+    year, month, *day = value.split("-")
+    return f"{year}年{int(month)}月" + (f"{int(day[0])}日" if day else "")
+
+
+def _amount(text: str, _data: Mapping[str, Any]) -> str:
+    amount = parse_amount(text)
+    if amount is None:
+        raise Invalid(texts.COMPLAINT_AMOUNT_INVALID)
+    return str(amount)
+
+
+def _phone(text: str, _data: Mapping[str, Any]) -> str:
+    phone = parse_phone(text)
+    if phone is None:
+        raise Invalid(texts.COMPLAINT_PHONE_INVALID)
+    return phone
+
+
+def _name(text: str, _data: Mapping[str, Any]) -> str:
+    cleaned = text.strip()
+    if not NAME.match(cleaned):
+        raise Invalid(texts.COMPLAINT_NAME_INVALID)
+    return cleaned
+
+
+def _evidence(text: str, _data: Mapping[str, Any]) -> str:
+    return text.strip()[:500]
+
+
+def _too_old(value: str, _data: Mapping[str, Any]) -> str | None:
+    """Art. 15(4): more than three years since the citizen knew of the harm."""
+    known = date.fromisoformat(value if len(value) == 10 else f"{value}-01")
+    return texts.COMPLAINT_WARN_THREE_YEARS if datetime.now(UTC).date() - known > THREE_YEARS else None
+
+
+def _yes_warns(message: str):
+    return lambda value, _data: message if value == "yes" else None
+
+
+def _no_warns(message: str):
+    return lambda value, _data: message if value == "no" else None
+
+
+def is_complaint(data: Mapping[str, Any]) -> bool:
+    return data.get("kind") in ("complaint", "both")
+
+
+def is_report(data: Mapping[str, Any]) -> bool:
+    return data.get("kind") in ("report", "both")
+
+
+def _identified(data: Mapping[str, Any]) -> bool:
+    """A complainant always gives contact details (Art. 9); a reporter only when real-name."""
+    return is_complaint(data) or data.get("anonymous") == "no"
+
+
+YES_NO = {"no": ("不是", "没有", "否", "不", "无", "没"), "yes": ("是", "有", "对", "嗯", "确实")}
+"""Negatives first: 不是 contains 是."""
+
+ASKS = (
+    Ask("kind", texts.COMPLAINT_ASK_KIND, "类型", _kind,
+        choices=(_choice("投诉"), _choice("举报"), _choice("两者都有", "都有"), _choice("不清楚区别", "不清楚")),
+        show=lambda v: texts.CASE_KINDS[v], hint=texts.COMPLAINT_KIND_EXPLAIN),
+    Ask("on_behalf", texts.COMPLAINT_ASK_ON_BEHALF, "投诉人", _pick(
+        {"yes": ("代", "帮", "替", "家人", "父母", "别人", "老人", "妈", "爸"), "no": ("本人", "自己", "我")}, texts.COMPLAINT_CHOOSE),
+        when=is_complaint, choices=(_choice("我本人", "本人"), _choice("代别人投诉", "代")),
+        show=lambda v: "代他人投诉" if v == "yes" else "本人", warn=_yes_warns(texts.COMPLAINT_WARN_ON_BEHALF)),
+    Ask("occurred_on", texts.COMPLAINT_ASK_DATE, "发生时间", _past_date, when=is_complaint, warn=_too_old,
+        show=_show_date),
+    Ask("handled_elsewhere", texts.COMPLAINT_ASK_HANDLED, "其他部门处理情况",
+        _pick(YES_NO, texts.COMPLAINT_CHOOSE), when=is_complaint,
+        choices=(_choice("没有", "否"), _choice("处理过", "是")), show=lambda v: "已处理过" if v == "yes" else "没有",
+        warn=_yes_warns(texts.COMPLAINT_WARN_HANDLED)),
+    Ask("for_consumption", texts.COMPLAINT_ASK_CONSUMPTION, "生活消费",
+        _pick(YES_NO, texts.COMPLAINT_CHOOSE), when=is_complaint,
+        choices=(_choice("是，自己或家里用", "是"), _choice("不是（如经营用）", "不是")),
+        show=lambda v: "是" if v == "yes" else "否", warn=_no_warns(texts.COMPLAINT_WARN_CONSUMPTION)),
+    Ask("business_name", texts.COMPLAINT_ASK_BUSINESS, "商家名称", _text(2, 100, texts.COMPLAINT_BUSINESS_INVALID)),
+    Ask("online", texts.COMPLAINT_ASK_ONLINE, "购买方式",
+        _pick({"yes": ("网", "线上", "平台", "app", "小程序", "直播"), "no": ("店", "线下", "实体", "现场", "门")},
+              texts.COMPLAINT_CHOOSE),
+        choices=(_choice("网上", "网上"), _choice("线下门店", "线下")), show=lambda v: "网上" if v == "yes" else "线下"),
+    Ask("platform", texts.COMPLAINT_ASK_PLATFORM, "平台", _text(1, 50, texts.COMPLAINT_PLATFORM_INVALID),
+        when=lambda d: d.get("online") == "yes"),
+    Ask("business_address", texts.COMPLAINT_ASK_ADDRESS, "商家地址", _text(2, 200, texts.COMPLAINT_ADDRESS_INVALID),
+        optional=True),
+    Ask("facts", texts.COMPLAINT_ASK_FACTS, "经过", _text(8, 2000, texts.COMPLAINT_FACTS_INVALID), when=is_complaint),
+    Ask("violation", texts.COMPLAINT_ASK_VIOLATION, "违法线索", _text(8, 2000, texts.COMPLAINT_FACTS_INVALID),
+        when=is_report, hint=texts.COMPLAINT_VIOLATION_HINT),
+    Ask("amount", texts.COMPLAINT_ASK_AMOUNT, "涉及金额", _amount, when=is_complaint, optional=True,
+        show=lambda v: f"{v}元"),
+    Ask("demand", texts.COMPLAINT_ASK_DEMAND, "诉求",
+        _pick({d: (d,) for d in DEMANDS}, texts.COMPLAINT_DEMAND_INVALID), when=is_complaint,
+        choices=tuple(_choice(d) for d in DEMANDS)),
+    Ask("evidence", texts.COMPLAINT_ASK_EVIDENCE, "证据", _evidence, optional=True, media=True,
+        show=lambda v: texts.EVIDENCE_MEDIA if v.startswith(MEDIA_PREFIX) else v),
+    Ask("mediation", texts.COMPLAINT_ASK_MEDIATION, "同意调解",
+        _pick({"no": ("不同意", "不愿意", "不要"), "yes": ("同意", "愿意", "可以", "好")}, texts.COMPLAINT_CHOOSE),
+        when=is_complaint, choices=(_choice("同意"), _choice("不同意")), show=lambda v: "同意" if v == "yes" else "不同意"),
+    Ask("anonymous", texts.COMPLAINT_ASK_ANONYMOUS, "举报方式",
+        _pick({"yes": ("匿名",), "no": ("实名",)}, texts.COMPLAINT_CHOOSE), when=lambda d: d.get("kind") == "report",
+        choices=(_choice("实名举报", "实名"), _choice("匿名举报", "匿名")), show=lambda v: "匿名" if v == "yes" else "实名"),
+    Ask("name", texts.COMPLAINT_ASK_NAME, "姓名", _name, when=_identified),
+    Ask("phone", texts.COMPLAINT_ASK_PHONE, "联系电话", _phone, when=_identified, show=service.mask_phone),
+    Ask("address", texts.COMPLAINT_ASK_HOME, "通讯地址", _text(4, 200, texts.COMPLAINT_ADDRESS_INVALID),
+        when=is_complaint),
+)
+
+
+def complaint_form(services: Services) -> Form:
+    return Form(FORM_NAME, ASKS, texts.COMPLAINT_SUMMARY, timedelta(days=services.complaints.draft_expiry_days))
+
+
+def in_dialog(turn: Turn) -> bool:
+    return (turn.conversation.step or "").startswith(f"{FORM_NAME}.")
+
+
+async def begin(turn: Turn) -> Outcome:
+    """我要投诉 / 我要举报 / the button: start the form (the kind is known when they said it)."""
+    services: Services = turn.services
+    now = datetime.now(UTC)
+    data = {}
+    said = turn.message.text if turn.message.kind is MessageKind.TEXT else turn.message.payload
+    if "举报" in said and "投诉" not in said:
+        data["kind"] = "report"
+    elif "投诉" in said and "举报" not in said:
+        data["kind"] = "complaint"
+    step = start(complaint_form(services), now, (Reply(texts.COMPLAINT_INTRO),), data)
+    return _outcome(turn, step)
+
+
+async def continue_dialog(turn: Turn) -> Outcome:
+    """Any message while the form is open: resume after an absence, or the next answer."""
+    services: Services = turn.services
+    form = complaint_form(services)
+    now = datetime.now(UTC)
+    draft = draft_of(turn.conversation.slots, form)
+    if draft is None:  # the step survived but the draft did not: start over cleanly
+        return _outcome(turn, start(form, now))
+    if turn.conversation.idle and turn.conversation.step != f"{FORM_NAME}.resume":
+        return _outcome(turn, resume_prompt(form, draft, now))
+    if turn.message.kind is MessageKind.TEXT and command_text(turn) in HUMAN_WORDS:
+        return Outcome((Reply(texts.HUMAN_REQUESTED), Reply(texts.FORM_KEPT)), next_step=f"{FORM_NAME}.resume",
+                       wants_human=True, label="human")
+    step = advance(form, draft, turn.conversation.step, turn.message, now,
+                   side_answer=lambda text: _side_answer(services, text))
+    if step.status is Status.DONE:
+        return await _file(turn, step.data, now)
+    return _outcome(turn, step)
+
+
+def _side_answer(services: Services, text: str) -> tuple[Reply, ...] | None:
+    """A question asked in the middle of the form, answered by the Q&A when it knows."""
+    from handlers.qa import render_answer
+
+    answer = services.knowledge.ask(text)
+    return render_answer(answer, services) if answer.answered else None
+
+
+async def _file(turn: Turn, data: dict[str, Any], now: datetime) -> Outcome:
+    services: Services = turn.services
+    filed = await service.file(
+        turn.db, data=data, user=turn.conversation.user, now=now, settings=services.complaints,
+        cleaned_name=services.knowledge.normalizer.clean(data["business_name"]),
+    )
+    replies = tuple(Reply(_acknowledgement(case)) for case in filed.cases)
+    if filed.group_flagged:
+        replies += (Reply(texts.COMPLAINT_GROUP_NOTICE),)
+    slots = {k: v for k, v in turn.conversation.slots.items() if k != "form"}
+    return Outcome(replies + (Reply(texts.COMPLAINT_AFTER, (Button(texts.STATUS_BUTTON, "status"),)),),
+                   next_step=None, slots=slots, label="case_filed")
+
+
+def _acknowledgement(case) -> str:
+    rule = texts.DUE_ACCEPT if case.kind == "complaint" else texts.DUE_VERIFY
+    due = case.due_on.strftime("%Y年%m月%d日") + (texts.DUE_PROVISIONAL if case.due_provisional else "")
+    department = case.department_name or texts.TRIAGE_DEPARTMENT
+    return texts.CASE_FILED.format(kind=texts.CASE_KINDS[case.kind], ticket=case.ticket, department=department,
+                                   deadline=rule.format(due=due))
+
+
+def _outcome(turn: Turn, step: Step) -> Outcome:
+    slots = {k: v for k, v in turn.conversation.slots.items() if k != "form"}
+    if step.draft is not None:
+        slots["form"] = step.draft
+    label = {Status.CANCELLED: "form_cancelled", Status.EXPIRED: "form_expired"}.get(step.status, "form")
+    return Outcome(step.replies, next_step=step.step, slots=slots, label=label)

@@ -1,0 +1,94 @@
+"""查进度: a citizen's own cases, or a ticket number (someone else's only after phone digits)."""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.complaints import service
+from bot.complaints.models import CaseRow
+from bot.complaints.numbering import TICKET_PATTERN, normalize_ticket
+from bot.core.dialogs import Outcome, Turn
+from bot.core.messages import Reply
+from bot.services import Services
+
+VERIFY_STEP = "status.verify"
+CHECK_SLOT = "status_check"
+
+
+def mentions_ticket(turn: Turn) -> bool:
+    return bool(turn.message.text) and _ticket_in(turn.message.text) is not None
+
+
+def verifying(turn: Turn) -> bool:
+    return turn.conversation.step == VERIFY_STEP
+
+
+async def show_mine(turn: Turn) -> Outcome:
+    cases = await service.cases_of(turn.db, turn.conversation.user)
+    if not cases:
+        return Outcome((Reply(texts.STATUS_NONE),), label="status")
+    if len(cases) == 1:
+        return Outcome((await _detail(turn, cases[0]),), label="status")
+    lines = [texts.STATUS_LIST_TITLE] + [
+        texts.STATUS_LINE.format(ticket=c.ticket, kind=texts.CASE_KINDS[c.kind], business=c.business_name,
+                                 status=texts.CASE_STATUSES[c.status])
+        for c in cases
+    ]
+    return Outcome((Reply("\n".join(lines) + "\n" + texts.STATUS_ASK_TICKET),), label="status")
+
+
+async def lookup_ticket(turn: Turn) -> Outcome:
+    """A ticket in the message: the owner sees it at once; anyone else proves the phone's last digits."""
+    ticket = _ticket_in(turn.message.text)
+    case = await service.find(turn.db, ticket) if ticket else None
+    if case is None:
+        shown = ticket or turn.message.text.strip()[:20]
+        return Outcome((Reply(texts.STATUS_NOT_FOUND.format(ticket=shown)),), label="status_not_found")
+    user = turn.conversation.user
+    if (case.channel, case.external_id) == (user.channel, user.external_id):
+        return Outcome((await _detail(turn, case),), label="status")
+    if case.anonymous:
+        return Outcome((Reply(texts.STATUS_ANONYMOUS),), label="status_refused")
+    check = {"ticket": case.ticket, "attempts": 0}
+    return Outcome((Reply(texts.STATUS_ASK_PHONE),), next_step=VERIFY_STEP,
+                   slots={**turn.conversation.slots, CHECK_SLOT: check}, label="status_verify")
+
+
+async def verify_phone(turn: Turn) -> Outcome:
+    services: Services = turn.services
+    check = dict(turn.conversation.slots.get(CHECK_SLOT) or {})
+    case = await service.find(turn.db, check.get("ticket", ""))
+    others = {k: v for k, v in turn.conversation.slots.items() if k != CHECK_SLOT}
+    phone = await service.contact_phone(turn.db, case) if case else None
+    if case is None or phone is None:
+        return Outcome((Reply(texts.STATUS_ANONYMOUS),), next_step=None, slots=others, label="status_refused")
+    digits = "".join(ch for ch in turn.message.text if ch.isdigit())
+    if digits and digits[-4:] == phone[-4:] and len(digits) >= 4:
+        return Outcome((await _detail(turn, case),), next_step=None, slots=others, label="status")
+    check["attempts"] = check.get("attempts", 0) + 1
+    left = services.complaints.status_check_attempts - check["attempts"]
+    if left <= 0:
+        return Outcome((Reply(texts.STATUS_LOCKED),), next_step=None, slots=others, label="status_locked")
+    return Outcome((Reply(texts.STATUS_PHONE_WRONG.format(left=left)),), next_step=VERIFY_STEP,
+                   slots={**others, CHECK_SLOT: check}, label="status_verify")
+
+
+async def _detail(turn: Turn, case: CaseRow) -> Reply:
+    services: Services = turn.services
+    department = services.complaints.jurisdiction.by_code(case.department_code or "")
+    rule = texts.DUE_ACCEPT if case.kind == "complaint" else texts.DUE_VERIFY
+    due = case.due_on.strftime("%Y年%m月%d日") + (texts.DUE_PROVISIONAL if case.due_provisional else "")
+    text = texts.STATUS_DETAIL.format(
+        ticket=case.ticket, kind=texts.CASE_KINDS[case.kind], business=case.business_name,
+        status=texts.CASE_STATUSES[case.status],
+        department=department.name if department else texts.TRIAGE_DEPARTMENT,
+        deadline=rule.format(due=due) if case.status == "received" else "",
+        received=case.received_at.strftime("%Y年%m月%d日"),
+    )
+    events = await service.history(turn.db, case)
+    lines = [f"{e.created_at.strftime('%m-%d')} {texts.CASE_STATUSES[e.status]}" for e in events if e.note != "group"]
+    return Reply("\n".join([text.replace("\n\n", "\n"), texts.STATUS_HISTORY, *lines]))
+
+
+def _ticket_in(text: str) -> str | None:
+    found = TICKET_PATTERN.search(text.upper())
+    return normalize_ticket(found.group(0)) if found else None
