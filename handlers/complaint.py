@@ -17,7 +17,19 @@ from bot import texts
 from bot.complaints import service
 from bot.complaints.parsing import parse_amount, parse_date, parse_phone
 from bot.core.dialogs import Outcome, Turn
-from bot.core.forms import CHOICE_PREFIX, MEDIA_PREFIX, Ask, Form, Invalid, Status, Step, advance, draft_of, resume_prompt, start
+from bot.core.forms import (
+    CHOICE_PREFIX,
+    MEDIA_PREFIX,
+    Ask,
+    Form,
+    Invalid,
+    Status,
+    Step,
+    advance,
+    draft_of,
+    resume_prompt,
+    start,
+)
 from bot.core.messages import Button, MessageKind, Reply
 from bot.services import Services
 from handlers.matchers import command_text
@@ -137,6 +149,14 @@ def _identified(data: Mapping[str, Any]) -> bool:
     return is_complaint(data) or data.get("anonymous") == "no"
 
 
+def _shown_as(yes: str, no: str):
+    return lambda value: yes if value == "yes" else no
+
+
+ON_BEHALF = {"yes": ("代", "帮", "替", "家人", "父母", "别人", "老人", "妈", "爸"), "no": ("本人", "自己", "我")}
+ONLINE = {"yes": ("网", "线上", "平台", "app", "小程序", "直播"), "no": ("店", "线下", "实体", "现场", "门")}
+AGREE = {"no": ("不同意", "不愿意", "不要"), "yes": ("同意", "愿意", "可以", "好")}
+ANONYMOUS = {"yes": ("匿名",), "no": ("实名",)}
 YES_NO = {"no": ("不是", "没有", "否", "不", "无", "没"), "yes": ("是", "有", "对", "嗯", "确实")}
 """Negatives first: 不是 contains 是."""
 
@@ -144,25 +164,22 @@ ASKS = (
     Ask("kind", texts.COMPLAINT_ASK_KIND, "类型", _kind,
         choices=(_choice("投诉"), _choice("举报"), _choice("两者都有", "都有"), _choice("不清楚区别", "不清楚")),
         show=lambda v: texts.CASE_KINDS[v], hint=texts.COMPLAINT_KIND_EXPLAIN),
-    Ask("on_behalf", texts.COMPLAINT_ASK_ON_BEHALF, "投诉人", _pick(
-        {"yes": ("代", "帮", "替", "家人", "父母", "别人", "老人", "妈", "爸"), "no": ("本人", "自己", "我")}, texts.COMPLAINT_CHOOSE),
+    Ask("on_behalf", texts.COMPLAINT_ASK_ON_BEHALF, "投诉人", _pick(ON_BEHALF, texts.COMPLAINT_CHOOSE),
         when=is_complaint, choices=(_choice("我本人", "本人"), _choice("代别人投诉", "代")),
-        show=lambda v: "代他人投诉" if v == "yes" else "本人", warn=_yes_warns(texts.COMPLAINT_WARN_ON_BEHALF)),
+        show=_shown_as("代他人投诉", "本人"), warn=_yes_warns(texts.COMPLAINT_WARN_ON_BEHALF)),
     Ask("occurred_on", texts.COMPLAINT_ASK_DATE, "发生时间", _past_date, when=is_complaint, warn=_too_old,
         show=_show_date),
     Ask("handled_elsewhere", texts.COMPLAINT_ASK_HANDLED, "其他部门处理情况",
         _pick(YES_NO, texts.COMPLAINT_CHOOSE), when=is_complaint,
-        choices=(_choice("没有", "否"), _choice("处理过", "是")), show=lambda v: "已处理过" if v == "yes" else "没有",
+        choices=(_choice("没有", "否"), _choice("处理过", "是")), show=_shown_as("已处理过", "没有"),
         warn=_yes_warns(texts.COMPLAINT_WARN_HANDLED)),
     Ask("for_consumption", texts.COMPLAINT_ASK_CONSUMPTION, "生活消费",
         _pick(YES_NO, texts.COMPLAINT_CHOOSE), when=is_complaint,
         choices=(_choice("是，自己或家里用", "是"), _choice("不是（如经营用）", "不是")),
-        show=lambda v: "是" if v == "yes" else "否", warn=_no_warns(texts.COMPLAINT_WARN_CONSUMPTION)),
+        show=_shown_as("是", "否"), warn=_no_warns(texts.COMPLAINT_WARN_CONSUMPTION)),
     Ask("business_name", texts.COMPLAINT_ASK_BUSINESS, "商家名称", _text(2, 100, texts.COMPLAINT_BUSINESS_INVALID)),
-    Ask("online", texts.COMPLAINT_ASK_ONLINE, "购买方式",
-        _pick({"yes": ("网", "线上", "平台", "app", "小程序", "直播"), "no": ("店", "线下", "实体", "现场", "门")},
-              texts.COMPLAINT_CHOOSE),
-        choices=(_choice("网上", "网上"), _choice("线下门店", "线下")), show=lambda v: "网上" if v == "yes" else "线下"),
+    Ask("online", texts.COMPLAINT_ASK_ONLINE, "购买方式", _pick(ONLINE, texts.COMPLAINT_CHOOSE),
+        choices=(_choice("网上"), _choice("线下门店", "线下")), show=_shown_as("网上", "线下")),
     Ask("platform", texts.COMPLAINT_ASK_PLATFORM, "平台", _text(1, 50, texts.COMPLAINT_PLATFORM_INVALID),
         when=lambda d: d.get("online") == "yes"),
     Ask("business_address", texts.COMPLAINT_ASK_ADDRESS, "商家地址", _text(2, 200, texts.COMPLAINT_ADDRESS_INVALID),
@@ -177,12 +194,11 @@ ASKS = (
         choices=tuple(_choice(d) for d in DEMANDS)),
     Ask("evidence", texts.COMPLAINT_ASK_EVIDENCE, "证据", _evidence, optional=True, media=True,
         show=lambda v: texts.EVIDENCE_MEDIA if v.startswith(MEDIA_PREFIX) else v),
-    Ask("mediation", texts.COMPLAINT_ASK_MEDIATION, "同意调解",
-        _pick({"no": ("不同意", "不愿意", "不要"), "yes": ("同意", "愿意", "可以", "好")}, texts.COMPLAINT_CHOOSE),
-        when=is_complaint, choices=(_choice("同意"), _choice("不同意")), show=lambda v: "同意" if v == "yes" else "不同意"),
-    Ask("anonymous", texts.COMPLAINT_ASK_ANONYMOUS, "举报方式",
-        _pick({"yes": ("匿名",), "no": ("实名",)}, texts.COMPLAINT_CHOOSE), when=lambda d: d.get("kind") == "report",
-        choices=(_choice("实名举报", "实名"), _choice("匿名举报", "匿名")), show=lambda v: "匿名" if v == "yes" else "实名"),
+    Ask("mediation", texts.COMPLAINT_ASK_MEDIATION, "同意调解", _pick(AGREE, texts.COMPLAINT_CHOOSE),
+        when=is_complaint, choices=(_choice("同意"), _choice("不同意")), show=_shown_as("同意", "不同意")),
+    Ask("anonymous", texts.COMPLAINT_ASK_ANONYMOUS, "举报方式", _pick(ANONYMOUS, texts.COMPLAINT_CHOOSE),
+        when=lambda d: d.get("kind") == "report",
+        choices=(_choice("实名举报", "实名"), _choice("匿名举报", "匿名")), show=_shown_as("匿名", "实名")),
     Ask("name", texts.COMPLAINT_ASK_NAME, "姓名", _name, when=_identified),
     Ask("phone", texts.COMPLAINT_ASK_PHONE, "联系电话", _phone, when=_identified, show=service.mask_phone),
     Ask("address", texts.COMPLAINT_ASK_HOME, "通讯地址", _text(4, 200, texts.COMPLAINT_ADDRESS_INVALID),
