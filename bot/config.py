@@ -90,6 +90,31 @@ class ComplaintsSection:
 
 
 @dataclass(frozen=True)
+class ShiftSection:
+    """One line of the default duty week."""
+
+    days: tuple[str, ...]
+    start: str
+    end: str
+    staff: tuple[str, ...]
+    supervisor: str = ""
+
+
+@dataclass(frozen=True)
+class RosterSection:
+    timezone: str = "Asia/Shanghai"
+    shifts: tuple[ShiftSection, ...] = ()
+
+
+@dataclass(frozen=True)
+class StaffSection:
+    claim_timeout_minutes: int = 5
+    """A hand-off nobody claims in this time: the citizen is told honestly, the supervisor alerted."""
+    max_open_per_agent: int = 3
+    roster: RosterSection = field(default_factory=RosterSection)
+
+
+@dataclass(frozen=True)
 class Config:
     app: AppSection = field(default_factory=AppSection)
     database: DatabaseSection = field(default_factory=DatabaseSection)
@@ -97,6 +122,7 @@ class Config:
     conversation: ConversationSection = field(default_factory=ConversationSection)
     knowledge: KnowledgeSection = field(default_factory=KnowledgeSection)
     complaints: ComplaintsSection = field(default_factory=ComplaintsSection)
+    staff: StaffSection = field(default_factory=StaffSection)
 
     @property
     def database_url(self) -> str:

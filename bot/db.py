@@ -8,6 +8,7 @@ used through asyncpg when DATABASE_URL names it.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -51,6 +52,11 @@ def create_engine(url: str, *, busy_timeout_ms: int = 10000) -> AsyncEngine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker:

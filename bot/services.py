@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from bot.complaints.deadlines import WorkingCalendar, parse_overrides
 from bot.complaints.jurisdiction import Department, Jurisdiction
 from bot.complaints.service import CaseSettings
 from bot.config import Config
+from bot.staff.duty import StaffSettings
+from bot.staff.roster import parse_shifts
 from knowledge.base import KnowledgeBase, Thresholds, load_knowledge
 
 
@@ -16,6 +20,7 @@ from knowledge.base import KnowledgeBase, Thresholds, load_knowledge
 class Services:
     knowledge: KnowledgeBase
     complaints: CaseSettings
+    staff: StaffSettings
     max_suggestions: int = 3
     """How many "你是不是想问" suggestions to offer."""
     max_text_chars: int = 2000
@@ -57,10 +62,21 @@ def case_settings(config: Config) -> CaseSettings:
     )
 
 
+def staff_settings(config: Config) -> StaffSettings:
+    section = config.staff
+    return StaffSettings(
+        shifts=parse_shifts([dataclasses.asdict(shift) for shift in section.roster.shifts]),
+        timezone=ZoneInfo(section.roster.timezone),
+        claim_timeout=timedelta(minutes=section.claim_timeout_minutes),
+        max_open_per_agent=section.max_open_per_agent,
+    )
+
+
 def build_services(config: Config, knowledge: KnowledgeBase) -> Services:
     return Services(
         knowledge=knowledge,
         complaints=case_settings(config),
+        staff=staff_settings(config),
         max_suggestions=config.knowledge.max_suggestions,
         max_text_chars=config.conversation.max_text_chars,
     )

@@ -2,7 +2,7 @@
 
 from bot.core.messages import MessageKind
 from bot.core.router import Route, Router
-from handlers import complaint, menu, qa, status
+from handlers import complaint, escalation, menu, qa, status
 from handlers.matchers import (
     any_of,
     is_slash_command,
@@ -26,6 +26,8 @@ STATUS_WORDS = ("查进度", "进度", "我的投诉", "我的举报", "投诉�
 FULL_TEXT_WORDS = ("全文", "原文", "查看全文", "看全文", "法条原文", "条文原文", "查看法条原文", "看原文")
 
 ROUTES = (
+    Route("relay", escalation.with_person, escalation.relay),
+    Route("urgent", escalation.is_urgent, escalation.urgent),
     Route("complaint", complaint.in_dialog, complaint.continue_dialog),
     Route("status_verify", status.verifying, status.verify_phone),
     Route("unsupported", any_of(kind_is(MessageKind.UNSUPPORTED), kind_is(MessageKind.MEDIA)), menu.unsupported),
@@ -34,7 +36,7 @@ ROUTES = (
     Route(
         "human",
         any_of(payload_is("human"), says(HUMAN_WORDS, commands=("human",)), says_phrase(HUMAN_PHRASES, max_chars=12)),
-        menu.request_human,
+        escalation.request_human,
     ),
     Route(
         "complaint_start",

@@ -32,6 +32,7 @@ from bot.core.forms import (
 )
 from bot.core.messages import Button, MessageKind, Reply
 from bot.services import Services
+from handlers import escalation
 from handlers.matchers import command_text
 
 HUMAN_WORDS = {"人工", "转人工", "人工服务", "人工客服", "找人工", "客服"}
@@ -239,7 +240,8 @@ async def continue_dialog(turn: Turn) -> Outcome:
     if turn.conversation.idle and turn.conversation.step != f"{FORM_NAME}.resume":
         return _outcome(turn, resume_prompt(form, draft, now))
     if turn.message.kind is MessageKind.TEXT and command_text(turn) in HUMAN_WORDS:
-        return Outcome((Reply(texts.HUMAN_REQUESTED), Reply(texts.FORM_KEPT)), next_step=f"{FORM_NAME}.resume",
+        queued = await escalation.queue_for_person(turn, "requested")
+        return Outcome((Reply(queued), Reply(texts.FORM_KEPT)), next_step=f"{FORM_NAME}.resume",
                        wants_human=True, label="human")
     step = advance(form, draft, turn.conversation.step, turn.message, now,
                    side_answer=lambda text: _side_answer(services, text))
@@ -264,7 +266,7 @@ async def _file(turn: Turn, data: dict[str, Any], now: datetime) -> Outcome:
     )
     replies = tuple(Reply(_acknowledgement(case)) for case in filed.cases)
     if filed.group_flagged:
-        replies += (Reply(texts.COMPLAINT_GROUP_NOTICE),)
+        replies += (Reply(texts.COMPLAINT_GROUP_NOTICE), await escalation.hand_off_group(turn, filed.group_case_id))
     slots = {k: v for k, v in turn.conversation.slots.items() if k != "form"}
     return Outcome(replies + (Reply(texts.COMPLAINT_AFTER, (Button(texts.STATUS_BUTTON, "status"),)),),
                    next_step=None, slots=slots, label="case_filed")

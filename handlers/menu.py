@@ -23,11 +23,6 @@ async def ask_prompt(turn: Turn) -> Outcome:
     return Outcome((Reply(texts.ASK_PROMPT),), label="menu")
 
 
-async def request_human(turn: Turn) -> Outcome:
-    """Store the wish for a person; the hand-off queue picks the flag up."""
-    return Outcome((Reply(texts.HUMAN_REQUESTED),), wants_human=True, label="human")
-
-
 async def unsupported(turn: Turn) -> Outcome:
     return Outcome((Reply(texts.UNSUPPORTED),), label="unsupported")
 

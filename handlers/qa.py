@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,8 @@ from knowledge.faq import Citation
 from knowledge.statutes import Article, law_key, short_law_title
 
 MAX_ARTICLE_PREVIEW = 400
+UNSURE_LIMIT = 2
+"""Not knowing twice in a row hands the citizen to a person."""
 RELATED_BUTTONS = 2
 
 
@@ -31,7 +34,15 @@ async def answer_question(turn: Turn) -> Outcome:
         notes.append(Reply(texts.TOO_LONG.format(limit=services.max_text_chars)))
     context = {} if turn.conversation.idle else turn.conversation.slots.get("qa", {})
     answer = services.knowledge.ask(text, last_law=context.get("law"), max_suggestions=services.max_suggestions)
-    return _outcome(answer, services, turn.conversation.slots, notes)
+    outcome = _outcome(answer, services, turn.conversation.slots, notes)
+    unsure = context.get("unsure", 0) + 1 if answer.kind is AnswerKind.UNKNOWN else 0
+    outcome.slots["qa"]["unsure"] = 0 if unsure >= UNSURE_LIMIT else unsure
+    if unsure >= UNSURE_LIMIT and not turn.conversation.wants_human:
+        from handlers.escalation import hand_off_unsure
+
+        handed = await hand_off_unsure(turn)
+        return dataclasses.replace(outcome, replies=outcome.replies + (handed,), wants_human=True)
+    return outcome
 
 
 async def show_faq(turn: Turn) -> Outcome:
@@ -111,7 +122,7 @@ def _outcome(
     answer: Answer, services: Services, slots: Mapping[str, Any], notes: list[Reply], *, full_text: bool = False
 ) -> Outcome:
     replies = tuple(notes) + render_answer(answer, services, full_text=full_text)
-    context = dict(slots.get("qa", {}))
+    context = {"unsure": slots.get("qa", {}).get("unsure", 0)} | dict(slots.get("qa", {}))
     if answer.citations:
         first = services.knowledge.library.resolve(answer.citations[0].law)
         context = {

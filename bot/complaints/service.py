@@ -50,6 +50,8 @@ class FiledCase:
 class Filing:
     cases: tuple[FiledCase, ...]
     group_flagged: bool
+    group_case_id: int | None = None
+    """The complaint that joined a group case, for the urgent hand-off."""
 
 
 def business_key(cleaned_name: str) -> str:
@@ -127,7 +129,8 @@ async def file(
     await session.flush()
     department = routing.department.name if routing.department else None
     return Filing(
-        tuple(FiledCase(r.ticket, r.kind, department, r.due_on, r.due_provisional) for r in rows), flagged
+        tuple(FiledCase(r.ticket, r.kind, department, r.due_on, r.due_provisional) for r in rows), flagged,
+        complaint.id if flagged else None,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.dialogs import Conversation, Outcome
 from bot.core.messages import UserRef
 from bot.core.tables import ConversationRow
+from bot.db import as_utc
 
 
 class StaleConversation(Exception):
@@ -41,7 +42,7 @@ async def load_conversation(session: AsyncSession, user: UserRef, now: datetime)
 
 def snapshot(row: ConversationRow, user: UserRef, now: datetime, idle_expiry: timedelta) -> Conversation:
     """The conversation as the handler sees it, marked idle when the user has been away long."""
-    idle = _as_aware(row.updated_at) + idle_expiry < now
+    idle = as_utc(row.updated_at) + idle_expiry < now
     return Conversation(user, row.step, dict(row.slots or {}), row.wants_human, idle=idle)
 
 
@@ -68,8 +69,3 @@ async def save_conversation(
     )
     if result.rowcount != 1:
         raise StaleConversation(row.id)
-
-
-def _as_aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -25,6 +25,7 @@ from bot.core.dialogs import Outcome, Turn
 from bot.core.messages import IncomingMessage, Reply
 from bot.core.router import Router
 from bot.core.tables import TurnEventRow
+from bot.core.transcript import remember_recent
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,10 @@ class Engine:
             route = self._router.pick(turn)
             outcome = await route.handle(turn)
             slots = outcome.slots if outcome.slots is not None else conversation.slots
-            await save_conversation(session, row, conversation, outcome, remember_choices(slots, outcome.replies), now)
+            slots = remember_choices(slots, outcome.replies)
+            if conversation.step is None and outcome.next_step is None:  # Q&A, not a form's answers
+                slots = remember_recent(slots, message, outcome.replies)
+            await save_conversation(session, row, conversation, outcome, slots, now)
             if message.dedup_key:
                 await dedup.store_replies(session, message.dedup_key, outcome.replies)
             session.add(self._event(message, route.name, outcome, started, now))

@@ -276,3 +276,15 @@ async def test_names_and_phones_never_reach_the_logs_or_the_business(runtime, ca
         shown = repr(service.business_view(case))
         for secret in SECRETS:
             assert secret not in shown
+
+
+async def test_form_answers_stay_out_of_the_hand_off_transcript(runtime):
+    citizen = Citizen(runtime, "transcript")
+    await citizen.say("网购的衣服七天内能退吗")
+    await citizen.answer_all(*COMPLAINT_ANSWERS)
+    async with create_session_factory(runtime.database)() as session:
+        row = await session.scalar(select(ConversationRow).where(ConversationRow.external_id == "transcript"))
+    recent = repr(row.slots.get("recent"))
+    assert "网购的衣服七天内能退吗" in recent
+    for secret in SECRETS:
+        assert secret not in recent

@@ -1,0 +1,115 @@
+"""Staff accounts: argon2 password hashes, server-side sessions, CSRF tokens, lockout."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import as_utc
+from bot.staff.models import ROLES, StaffRow, StaffSessionRow
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(hours=12)
+ROLE_RANK = {"viewer": 0, "agent": 1, "supervisor": 2, "admin": 3}
+_HASHER = PasswordHasher()
+
+
+class AuthError(Exception):
+    """Login refused; the message is safe to show (it never says which part was wrong)."""
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    id: int
+    username: str
+    display_name: str
+    role: str
+
+    def can(self, role: str) -> bool:
+        """At least this role (admin > supervisor > agent > viewer)."""
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+
+async def add_staff(session: AsyncSession, *, username: str, display_name: str, role: str, password: str,
+                    now: datetime) -> StaffRow:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < 8:
+        raise ValueError("password must have at least 8 characters")
+    row = StaffRow(username=username, display_name=display_name or username, role=role,
+                   password_hash=_HASHER.hash(password), failed_logins=0, active=True, created_at=now)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def log_in(session: AsyncSession, username: str, password: str, now: datetime) -> tuple[str, StaffUser]:
+    """Check the password; return a new session token. Repeated failures lock the account."""
+    row = await session.scalar(select(StaffRow).where(StaffRow.username == username, StaffRow.active.is_(True)))
+    if row is None:
+        _verify(_dummy_hash(), password)  # same work as a real check: timing does not reveal usernames
+        raise AuthError("用户名或密码错误")
+    if row.locked_until is not None and as_utc(row.locked_until) > now:
+        raise AuthError("登录失败次数过多，账号已临时锁定，请15分钟后再试或联系管理员")
+    if not _verify(row.password_hash, password):
+        row.failed_logins += 1
+        if row.failed_logins >= MAX_FAILURES:
+            row.locked_until, row.failed_logins = now + LOCKOUT, 0
+        raise AuthError("用户名或密码错误")
+    row.failed_logins, row.locked_until = 0, None
+    token = secrets.token_urlsafe(32)
+    session.add(StaffSessionRow(token_hash=_digest(token), staff_id=row.id, csrf_token=secrets.token_urlsafe(24),
+                                created_at=now, expires_at=now + SESSION_LIFETIME))
+    return token, _user(row)
+
+
+async def session_user(session: AsyncSession, token: str, now: datetime) -> tuple[StaffUser, str] | None:
+    """The staff member and CSRF token of a live session, or None."""
+    if not token:
+        return None
+    found = await session.execute(
+        select(StaffRow, StaffSessionRow)
+        .join(StaffSessionRow, StaffSessionRow.staff_id == StaffRow.id)
+        .where(StaffSessionRow.token_hash == _digest(token), StaffRow.active.is_(True))
+    )
+    pair = found.first()
+    if pair is None or as_utc(pair[1].expires_at) <= now:
+        return None
+    return _user(pair[0]), pair[1].csrf_token
+
+
+async def log_out(session: AsyncSession, token: str) -> None:
+    await session.execute(delete(StaffSessionRow).where(StaffSessionRow.token_hash == _digest(token)))
+
+
+def csrf_matches(expected: str, given: str) -> bool:
+    return bool(given) and secrets.compare_digest(expected, given)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _HASHER.hash(secrets.token_hex(16))
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _user(row: StaffRow) -> StaffUser:
+    return StaffUser(row.id, row.username, row.display_name, row.role)

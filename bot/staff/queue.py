@@ -1,0 +1,170 @@
+"""The hand-off queue: open, claim, relay both ways, close; and the sweep for unclaimed ones.
+
+Everything runs inside the caller's transaction. Messages to the citizen go through the outbox,
+so they reach the citizen's own channel whichever process delivers them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import texts
+from bot.core.messages import Reply, UserRef
+from bot.core.tables import ConversationRow, OutboxRow
+from bot.staff.auth import StaffUser
+from bot.staff.models import AuditRow, HandoffMessageRow, HandoffRow
+
+ACTIVE_STEP = "handoff.active"
+"""The conversation step while a person is attached: the router relays instead of answering."""
+PRIORITY = {"urgent": 0, "group": 1, "requested": 2, "unsure": 3, "staff": 2}
+OPEN = ("waiting", "active")
+
+
+class QueueError(Exception):
+    """A queue action that cannot be done now; the message is shown to the staff member."""
+
+
+async def current(session: AsyncSession, user: UserRef) -> HandoffRow | None:
+    """The user's open hand-off (waiting or active), if any."""
+    return await session.scalar(
+        select(HandoffRow)
+        .where(HandoffRow.channel == user.channel, HandoffRow.external_id == user.external_id,
+               HandoffRow.status.in_(OPEN))
+        .order_by(HandoffRow.id.desc())
+        .limit(1)
+    )
+
+
+async def open_handoff(
+    session: AsyncSession, user: UserRef, reason: str, now: datetime, *,
+    transcript: list[tuple[str, str]] = (), case_id: int | None = None, callback: bool = False,
+) -> HandoffRow:
+    """Queue the user for a person; an open hand-off is reused (and made more urgent if needed).
+
+    Called inside the user's turn: the handler's Outcome sets the conversation's wants_human flag.
+    """
+    existing = await current(session, user)
+    if existing is not None:
+        if PRIORITY[reason] < existing.priority:
+            existing.priority, existing.reason = PRIORITY[reason], reason
+        return existing
+    handoff = HandoffRow(channel=user.channel, external_id=user.external_id, reason=reason,
+                         priority=PRIORITY[reason], status="waiting", created_at=now, close_note="", case_id=case_id,
+                         callback=callback)
+    session.add(handoff)
+    await session.flush()
+    for sender, text in transcript:
+        session.add(HandoffMessageRow(handoff_id=handoff.id, sender=sender, text=text, created_at=now))
+    return handoff
+
+
+async def record(session: AsyncSession, handoff: HandoffRow, sender: str, text: str, now: datetime,
+                 staff: StaffUser | None = None) -> None:
+    session.add(HandoffMessageRow(handoff_id=handoff.id, sender=sender, staff_id=staff.id if staff else None,
+                                  text=text, created_at=now))
+
+
+async def waiting(session: AsyncSession) -> list[HandoffRow]:
+    return list((await session.scalars(
+        select(HandoffRow).where(HandoffRow.status == "waiting").order_by(HandoffRow.priority, HandoffRow.id)
+    )).all())
+
+
+async def mine(session: AsyncSession, staff: StaffUser) -> list[HandoffRow]:
+    return list((await session.scalars(
+        select(HandoffRow).where(HandoffRow.status == "active", HandoffRow.claimed_by == staff.id)
+        .order_by(HandoffRow.claimed_at)
+    )).all())
+
+
+async def claim(session: AsyncSession, handoff_id: int, staff: StaffUser, now: datetime, *, max_open: int) -> HandoffRow:
+    """Take a waiting hand-off; the citizen is told a person has joined."""
+    count = await session.scalar(
+        select(func.count(HandoffRow.id)).where(HandoffRow.status == "active", HandoffRow.claimed_by == staff.id)
+    )
+    if count >= max_open:
+        raise QueueError(texts.QUEUE_LIMIT.format(limit=max_open))
+    taken = await session.execute(
+        update(HandoffRow)
+        .where(HandoffRow.id == handoff_id, HandoffRow.status == "waiting")
+        .values(status="active", claimed_by=staff.id, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        raise QueueError(texts.QUEUE_TAKEN)
+    handoff = await session.get(HandoffRow, handoff_id, populate_existing=True)
+    await _set_conversation(session, UserRef(handoff.channel, handoff.external_id), step=ACTIVE_STEP, wants_human=True)
+    await _tell_citizen(session, handoff, texts.HANDOFF_JOINED.format(name=staff.display_name), now)
+    await audit(session, staff, "claim", f"handoff:{handoff_id}", now)
+    return handoff
+
+
+async def staff_reply(session: AsyncSession, handoff: HandoffRow, staff: StaffUser, text: str, now: datetime) -> None:
+    if handoff.status != "active" or handoff.claimed_by != staff.id:
+        raise QueueError(texts.QUEUE_NOT_YOURS)
+    await record(session, handoff, "staff", text, now, staff)
+    await _tell_citizen(session, handoff, texts.HANDOFF_STAFF_SAYS.format(name=staff.display_name, text=text), now)
+
+
+async def close(session: AsyncSession, handoff: HandoffRow, now: datetime, *, note: str = "",
+                staff: StaffUser | None = None) -> None:
+    """End the hand-off: by the agent (with a note) or by the citizen (结束人工, whose turn clears the flag)."""
+    handoff.status, handoff.closed_at, handoff.close_note = "closed", now, note
+    if staff is not None:
+        await _set_conversation(session, UserRef(handoff.channel, handoff.external_id), step=None, wants_human=False)
+        await _tell_citizen(session, handoff, texts.HANDOFF_LEFT, now)
+        await audit(session, staff, "close", f"handoff:{handoff.id}", now, {"note": note})
+
+
+async def transcript(session: AsyncSession, handoff: HandoffRow, after_id: int = 0) -> list[HandoffMessageRow]:
+    return list((await session.scalars(
+        select(HandoffMessageRow)
+        .where(HandoffMessageRow.handoff_id == handoff.id, HandoffMessageRow.id > after_id)
+        .order_by(HandoffMessageRow.id)
+    )).all())
+
+
+async def sweep_unclaimed(session: AsyncSession, now: datetime, *, timeout: timedelta, next_contact: str) -> int:
+    """Hand-offs nobody claimed in time: tell the citizen honestly, flag them for the supervisor.
+
+    Each is flagged once, by a conditional update, so several workers may run the sweep.
+    """
+    stale = (await session.scalars(
+        select(HandoffRow).where(HandoffRow.status == "waiting", HandoffRow.created_at <= now - timeout,
+                                 HandoffRow.supervisor_notified_at.is_(None))
+    )).all()
+    flagged = 0
+    for handoff in stale:
+        marked = await session.execute(
+            update(HandoffRow).where(HandoffRow.id == handoff.id, HandoffRow.supervisor_notified_at.is_(None))
+            .values(supervisor_notified_at=now).execution_options(synchronize_session=False)
+        )
+        if marked.rowcount == 1:
+            await _tell_citizen(session, handoff, texts.HANDOFF_NOBODY_FREE.format(when=next_contact), now)
+            flagged += 1
+    return flagged
+
+
+async def audit(session: AsyncSession, staff: StaffUser | None, action: str, target: str, now: datetime,
+                detail: dict | None = None) -> None:
+    session.add(AuditRow(created_at=now, staff_id=staff.id if staff else None, action=action, target=target,
+                         detail=detail or {}))
+
+
+async def _tell_citizen(session: AsyncSession, handoff: HandoffRow, text: str, now: datetime) -> None:
+    await record(session, handoff, "bot", text, now)
+    session.add(OutboxRow(channel=handoff.channel, external_id=handoff.external_id, replies=[Reply(text).to_dict()],
+                          created_at=now, attempts=0))
+
+
+async def _set_conversation(session: AsyncSession, user: UserRef, *, step: str | None, wants_human: bool) -> None:
+    """From the staff side: bump the version so that a turn running now retries and sees the change."""
+    await session.execute(
+        update(ConversationRow)
+        .where(ConversationRow.channel == user.channel, ConversationRow.external_id == user.external_id)
+        .values(step=step, wants_human=wants_human, version=ConversationRow.version + 1)
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,93 @@
+"""Hand-off to a person: on request, when the bot is unsure twice, on danger words; and the relay."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from bot import texts
+from bot.core.dialogs import Outcome, Turn
+from bot.core.messages import MessageKind, Reply
+from bot.core.transcript import RECENT_SLOT
+from bot.services import Services
+from bot.staff import duty, queue
+from bot.staff.queue import ACTIVE_STEP
+from handlers.matchers import command_text
+
+END_WORDS = {"结束人工", "结束人工服务", "不用人工了", "结束对话", "结束"}
+URGENT = re.compile(
+    r"食物中毒|中毒了|受伤|流血|骨折|烫伤|爆炸|起火|着火|失火|煤气泄漏|燃气泄漏|电梯困人|被困电梯|困在电梯|"
+    r"电梯里出不来|自杀|轻生|不想活|想死"
+)
+
+
+def is_urgent(turn: Turn) -> bool:
+    return turn.message.kind is MessageKind.TEXT and bool(URGENT.search(turn.message.text))
+
+
+def with_person(turn: Turn) -> bool:
+    return turn.conversation.step == ACTIVE_STEP
+
+
+async def request_human(turn: Turn) -> Outcome:
+    """人工 / the button: queue for a person, or register a callback outside duty hours."""
+    reply = await queue_for_person(turn, "requested")
+    return Outcome((Reply(reply),), wants_human=True, label="human")
+
+
+async def urgent(turn: Turn) -> Outcome:
+    """Danger words: the emergency numbers at once, an urgent hand-off, and the answer if we have one."""
+    services: Services = turn.services
+    await queue_for_person(turn, "urgent")
+    replies = (Reply(texts.URGENT_REPLY),)
+    answer = services.knowledge.ask(turn.message.text)
+    if answer.answered:
+        from handlers.qa import render_answer
+
+        replies += render_answer(answer, services)
+    return Outcome(replies, wants_human=True, label="urgent")
+
+
+async def relay(turn: Turn) -> Outcome:
+    """While a person is attached the bot stays quiet: the message goes to the agent's transcript."""
+    now = datetime.now(UTC)
+    handoff = await queue.current(turn.db, turn.conversation.user)
+    if handoff is None or handoff.status != "active":
+        return Outcome((Reply(texts.HANDOFF_LEFT),), next_step=None, wants_human=False, label="handoff_gone")
+    if turn.message.kind is MessageKind.TEXT and command_text(turn) in END_WORDS:
+        await queue.record(turn.db, handoff, "citizen", turn.message.text, now)
+        await queue.close(turn.db, handoff, now, note="citizen ended")
+        return Outcome((Reply(texts.HANDOFF_ENDED_BY_CITIZEN),), next_step=None, wants_human=False,
+                       label="handoff_ended")
+    said = turn.message.text if turn.message.kind is MessageKind.TEXT else f"[{turn.message.kind.value}]"
+    await queue.record(turn.db, handoff, "citizen", said, now)
+    return Outcome((), next_step=ACTIVE_STEP, label="relayed")
+
+
+async def hand_off_unsure(turn: Turn) -> Reply:
+    """The bot did not know twice in a row: queue the citizen and say so."""
+    await queue_for_person(turn, "unsure")
+    return Reply(texts.HANDOFF_UNSURE)
+
+
+async def hand_off_group(turn: Turn, case_id: int) -> Reply:
+    """A complaint joined a group case: staff on duty see it first (Art. 11)."""
+    await queue_for_person(turn, "group", case_id=case_id)
+    return Reply(texts.HANDOFF_GROUP)
+
+
+async def queue_for_person(turn: Turn, reason: str, *, case_id: int | None = None) -> str:
+    """Open (or join) a hand-off; the text tells the citizen honestly when a person will answer."""
+    services: Services = turn.services
+    now = datetime.now(UTC)
+    contact = await duty.next_contact(turn.db, services.staff, now)
+    after_hours = contact is None or contact > now
+    recent = [tuple(item) for item in turn.conversation.slots.get(RECENT_SLOT, [])]
+    said = turn.message.text if turn.message.kind is MessageKind.TEXT else ""
+    await queue.open_handoff(turn.db, turn.conversation.user, reason, now,
+                             transcript=[*recent, ("citizen", said)] if said else recent,
+                             case_id=case_id, callback=after_hours)
+    if not after_hours:
+        return texts.HANDOFF_QUEUED
+    when = contact.astimezone(services.staff.timezone).strftime("%m月%d日%H:%M") if contact else texts.NEXT_WORKDAY
+    return texts.HANDOFF_AFTER_HOURS.format(when=when)
