@@ -52,7 +52,8 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
         return JSONResponse({"ok": ok, "database": database_ok, "knowledge": knowledge_ok},
                             status_code=200 if ok else 503)
 
-    routes = web.routes(lambda: holder["runtime"].engine, max_body_bytes=config.server.max_body_bytes)
+    routes = web.routes(lambda: holder["runtime"].engine, lambda: holder["runtime"].sessions,
+                        max_body_bytes=config.server.max_body_bytes)
     routes.append(Route("/healthz", healthz, methods=["GET"]))
     return Starlette(routes=routes, lifespan=lifespan)
 

@@ -91,7 +91,7 @@ def run_chat(args, config: Config, _path) -> int:
     async def chat() -> None:
         runtime = await start_runtime(config)
         try:
-            await run_repl(runtime.engine, user_id=args.user)
+            await run_repl(runtime.engine, runtime.sessions, user_id=args.user)
         finally:
             await runtime.close()
 

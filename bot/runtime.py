@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.config import Config
 from bot.core.engine import Engine
@@ -31,6 +31,8 @@ class Runtime:
     services: Services
     database: AsyncEngine
     engine: Engine
+    sessions: async_sessionmaker
+    """Transactions outside a citizen's turn (staff console, outbox delivery)."""
 
     async def close(self) -> None:
         await self.database.dispose()
@@ -43,10 +45,11 @@ async def start_runtime(config: Config, *, knowledge: KnowledgeBase | None = Non
     if migrate:
         await upgrade(database)
     services = build_services(config, knowledge)
+    sessions = create_session_factory(database)
     engine = Engine(
-        sessions=create_session_factory(database),
+        sessions=sessions,
         router=build_router(),
         services=services,
         idle_expiry=timedelta(minutes=config.conversation.idle_expiry_minutes),
     )
-    return Runtime(config, services, database, engine)
+    return Runtime(config, services, database, engine, sessions)

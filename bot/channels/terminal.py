@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import getpass
+from datetime import UTC, datetime
 from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot import texts
 from bot.core.engine import Engine
+from bot.core.outbox import take_pending
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
 
 CHANNEL = "terminal"
@@ -20,10 +24,16 @@ def render(reply: Reply) -> str:
     return "\n".join(lines)
 
 
-async def run_repl(engine: Engine, *, read: Callable[[str], str] = input, write: Callable[[str], None] = print,
-                   user_id: str | None = None) -> None:
-    """Read lines until EOF or an exit word; every line is one turn."""
+async def run_repl(engine: Engine, sessions: async_sessionmaker, *, read: Callable[[str], str] = input,
+                   write: Callable[[str], None] = print, user_id: str | None = None) -> None:
+    """Read lines until EOF or an exit word; every line is one turn, then what staff sent meanwhile."""
     user = UserRef(CHANNEL, user_id or getpass.getuser())
+
+    async def show_pending() -> None:
+        async with sessions.begin() as session:
+            for reply in await take_pending(session, user, datetime.now(UTC)):
+                write(render(reply))
+
     write(texts.TERMINAL_BANNER)
     for reply in await engine.handle(IncomingMessage(user, MessageKind.BUTTON, payload="menu")):
         write(render(reply))
@@ -37,3 +47,4 @@ async def run_repl(engine: Engine, *, read: Callable[[str], str] = input, write:
             return
         for reply in await engine.handle(IncomingMessage(user, MessageKind.TEXT, text=line)):
             write(render(reply))
+        await show_pending()

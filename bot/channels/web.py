@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import logging
 import re
+from datetime import UTC, datetime
 from collections.abc import Callable
 from importlib import resources
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.routing import Route
 
 from bot.core.engine import Engine, TurnConflict
+from bot.core.outbox import take_pending
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
 
 log = logging.getLogger(__name__)
@@ -59,8 +62,9 @@ def render(replies: tuple[Reply, ...]) -> dict:
     return {"replies": [reply.to_dict() for reply in replies]}
 
 
-def routes(engine: Callable[[], Engine], *, max_body_bytes: int) -> list[Route]:
-    """`engine` returns the running engine (it exists only after the app has started)."""
+def routes(engine: Callable[[], Engine], sessions: Callable[[], async_sessionmaker], *,
+           max_body_bytes: int) -> list[Route]:
+    """`engine` and `sessions` return the running ones (they exist only after the app has started)."""
 
     async def chat(request: Request) -> Response:
         declared = request.headers.get("content-length", "")
@@ -85,11 +89,24 @@ def routes(engine: Callable[[], Engine], *, max_body_bytes: int) -> list[Route]:
             return _error(503, "busy, please retry")
         return JSONResponse(render(replies))
 
+    async def updates(request: Request) -> Response:
+        """Messages from staff and status notices waiting for this web user (the page polls this)."""
+        user_id = request.query_params.get("user_id", "")
+        if not user_id.strip() or len(user_id) > MAX_ID_CHARS or LONE_SURROGATE.search(user_id):
+            return _error(400, f"user_id must be a non-empty string of at most {MAX_ID_CHARS} characters")
+        async with sessions().begin() as session:
+            replies = await take_pending(session, UserRef(CHANNEL, user_id.strip()), datetime.now(UTC))
+        return JSONResponse(render(tuple(replies)))
+
     async def page(_request: Request) -> Response:
         html = resources.files("bot.web").joinpath("chat.html").read_text(encoding="utf-8")
         return HTMLResponse(html)
 
-    return [Route("/api/chat", chat, methods=["POST"]), Route("/", page, methods=["GET"])]
+    return [
+        Route("/api/chat", chat, methods=["POST"]),
+        Route("/api/chat/updates", updates, methods=["GET"]),
+        Route("/", page, methods=["GET"]),
+    ]
 
 
 async def _read_limited(request: Request, limit: int) -> bytes | None:

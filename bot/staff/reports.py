@@ -20,6 +20,7 @@ from math import ceil
 from typing import Any
 
 from matplotlib import font_manager
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
@@ -60,7 +61,9 @@ TRIAGE_LABEL = "待确定承办单位"
 YES = "是"
 NO = "否"
 GROUP_CELL = "是（第{group}组）"
-COLUMNS = ("编号", "类型", "状态", "承办单位代码", "商家", "诉求", "金额", "登记时间", "受理期限", "期限暂定", "群体投诉")
+COLUMNS = (
+    "编号", "类型", "状态", "承办单位代码", "商家", "诉求", "金额", "登记时间", "受理期限", "期限暂定", "群体投诉",
+)
 CHART_BY_DAY = "每日登记案件数"
 CHART_BY_STATUS = "案件状态分布"
 CHART_BY_DEPARTMENT = "各承办单位案件数"
@@ -71,7 +74,7 @@ NO_DATA = "暂无数据"
 SHEET_SUMMARY = "汇总"
 SHEET_CASES = "案件明细"
 SUMMARY_TITLE = "投诉举报统计汇总"
-SUMMARY_RANGE = "统计期间（按登记时间，世界协调时）"
+SUMMARY_RANGE = "统计期间（按登记时间，协调世界时）"
 SUMMARY_RANGE_VALUE = "{start} 至 {end}"
 SUMMARY_TOTAL = "案件总数"
 SUMMARY_DUE = "7日内到期的待处理案件"
@@ -266,21 +269,21 @@ def _figure(chart: _Chart) -> Figure:
     return figure
 
 
-def _draw_horizontal(axes: Any, chart: _Chart) -> None:
+def _draw_horizontal(axes: Axes, chart: _Chart) -> None:
     positions = range(len(chart.values))
-    axes.bar_label(axes.barh(positions, chart.values))
+    axes.bar_label(axes.barh(positions, chart.values), padding=2)
     axes.set_yticks(positions, [_shorten(label) for label in chart.labels])
     axes.invert_yaxis()
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel(AXIS_COUNT)
 
 
-def _draw_vertical(axes: Any, chart: _Chart) -> None:
+def _draw_vertical(axes: Axes, chart: _Chart) -> None:
     positions = range(len(chart.values))
     bars = axes.bar(positions, chart.values)
     step = ceil(len(chart.values) / DAY_TICKS)
     if step == 1:
-        axes.bar_label(bars)
+        axes.bar_label(bars, padding=2)
     labels = [_shorten(label) if index % step == 0 else "" for index, label in enumerate(chart.labels)]
     axes.set_xticks(positions, labels, rotation=30, ha="right", rotation_mode="anchor")
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))

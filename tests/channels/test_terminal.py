@@ -19,7 +19,7 @@ async def converse(runtime, lines: list[str]) -> str:
         except StopIteration:
             raise EOFError from None
 
-    await run_repl(runtime.engine, read=read_until_eof, write=output.append, user_id="tester")
+    await run_repl(runtime.engine, runtime.sessions, read=read_until_eof, write=output.append, user_id="tester")
     return "\n".join(output)
 
 

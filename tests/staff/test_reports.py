@@ -111,7 +111,7 @@ async def test_the_summary_counts_every_field(report):
 async def test_hotspots_are_the_ten_busiest_businesses(runtime):
     factory = create_session_factory(runtime.database)
     async with factory() as session, session.begin():
-        session.add_all(case(f"T-1{shop:02}{n}", at(4), date(2026, 3, 20), business_name=f"商家{shop:02}",
+        session.add_all(case(f"H-{shop:02}-{n:02}", at(4), date(2026, 3, 20), business_name=f"商家{shop:02}",
                              business_key=f"商家{shop:02}") for shop in range(12) for n in range(shop + 1))
     async with factory() as session:
         summary = await summarize(session, START, END, today=TODAY)
