@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -16,6 +17,8 @@ from starlette.routing import Route
 from bot.channels import web
 from bot.config import Config, find_config_file, load_config
 from bot.runtime import Runtime, configure_logging, start_runtime
+from bot.staff.console import console_routes
+from bot.staff.sweeper import run_forever
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +33,11 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
         holder["runtime"] = runtime or await start_runtime(config, migrate=False)
         log.info("ready: %d FAQ entries, %d statutes", len(holder["runtime"].services.knowledge.faq),
                  len(holder["runtime"].services.knowledge.library))
+        sweeper = asyncio.create_task(run_forever(holder["runtime"].sessions, holder["runtime"].services.staff))
         try:
             yield
         finally:
+            sweeper.cancel()
             if own:
                 await holder["runtime"].close()
 
@@ -55,6 +60,7 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
     routes = web.routes(lambda: holder["runtime"].engine, lambda: holder["runtime"].sessions,
                         max_body_bytes=config.server.max_body_bytes)
     routes.append(Route("/healthz", healthz, methods=["GET"]))
+    routes += console_routes(lambda: holder["runtime"].sessions, lambda: holder["runtime"].services)
     return Starlette(routes=routes, lifespan=lifespan)
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import getpass
-from datetime import UTC, datetime
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot import texts
 from bot.core.engine import Engine
-from bot.core.outbox import take_pending
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
+from bot.core.outbox import take_pending
 
 CHANNEL = "terminal"
 EXIT_WORDS = {"exit", "quit", "退出", "再见"}

@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import UTC, datetime
 from collections.abc import Callable
+from datetime import UTC, datetime
 from importlib import resources
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.routing import Route
 
 from bot.core.engine import Engine, TurnConflict
-from bot.core.outbox import take_pending
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
+from bot.core.outbox import take_pending
 
 log = logging.getLogger(__name__)
 

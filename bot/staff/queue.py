@@ -80,7 +80,9 @@ async def mine(session: AsyncSession, staff: StaffUser) -> list[HandoffRow]:
     )).all())
 
 
-async def claim(session: AsyncSession, handoff_id: int, staff: StaffUser, now: datetime, *, max_open: int) -> HandoffRow:
+async def claim(
+    session: AsyncSession, handoff_id: int, staff: StaffUser, now: datetime, *, max_open: int
+) -> HandoffRow:
     """Take a waiting hand-off; the citizen is told a person has joined."""
     count = await session.scalar(
         select(func.count(HandoffRow.id)).where(HandoffRow.status == "active", HandoffRow.claimed_by == staff.id)
