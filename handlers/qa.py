@@ -18,7 +18,7 @@ from knowledge.statutes import Article, law_key, short_law_title
 
 MAX_ARTICLE_PREVIEW = 400
 UNSURE_LIMIT = 2
-"""Not knowing twice in a row hands the citizen to a person."""
+"""No answer twice in a row (only suggestions, or not known) hands the citizen to a person."""
 RELATED_BUTTONS = 2
 
 
@@ -35,7 +35,7 @@ async def answer_question(turn: Turn) -> Outcome:
     context = {} if turn.conversation.idle else turn.conversation.slots.get("qa", {})
     answer = services.knowledge.ask(text, last_law=context.get("law"), max_suggestions=services.max_suggestions)
     outcome = _outcome(answer, services, turn.conversation.slots, notes)
-    unsure = context.get("unsure", 0) + 1 if answer.kind is AnswerKind.UNKNOWN else 0
+    unsure = context.get("unsure", 0) + 1 if answer.kind in (AnswerKind.UNKNOWN, AnswerKind.SUGGEST) else 0
     outcome.slots["qa"]["unsure"] = 0 if unsure >= UNSURE_LIMIT else unsure
     if unsure >= UNSURE_LIMIT and not turn.conversation.wants_human:
         from handlers.escalation import hand_off_unsure

@@ -6,6 +6,7 @@ gets an empty schema in that database (CI runs the whole suite once on each back
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.config import Config, load_config
+from bot.config import Config, ShiftSection, load_config
 from bot.runtime import start_runtime
 from bot.services import load_knowledge_base
 
@@ -22,12 +23,22 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith("postgresql") else ""
 
 
-def make_config(tmp_path: Path, database_url: str = "", **environ: str) -> Config:
-    """The project's config.toml with a private data folder and database."""
+ROUND_THE_CLOCK = ShiftSection(days=("mon", "tue", "wed", "thu", "fri", "sat", "sun"), start="00:00", end="00:00",
+                               staff=("agent1", "agent2"), supervisor="super1")
+
+
+def make_config(tmp_path: Path, database_url: str = "", *, shifts=(ROUND_THE_CLOCK,), **environ: str) -> Config:
+    """The project's config.toml with a private data folder and database.
+
+    The duty roster is replaced (by default: someone on duty around the clock) so that tests do
+    not depend on the time of day they run at.
+    """
     env = {"WEIQUAN_APP_DATA_DIR": str(tmp_path / "var"), "WEIQUAN_APP_LOG_LEVEL": "WARNING", **environ}
     if database_url:
         env["DATABASE_URL"] = database_url
-    return load_config(PROJECT_ROOT / "config.toml", env)
+    config = load_config(PROJECT_ROOT / "config.toml", env)
+    roster = dataclasses.replace(config.staff.roster, shifts=tuple(shifts))
+    return dataclasses.replace(config, staff=dataclasses.replace(config.staff, roster=roster))
 
 
 @pytest.fixture(scope="session")

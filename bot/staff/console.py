@@ -96,12 +96,12 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
         expected = request.cookies.get(LOGIN_COOKIE, "")
         if not expected or not auth.csrf_matches(expected, str(form.get("csrf", ""))):
             return HTMLResponse(texts.CSRF_FAILED, status_code=403)
-        try:
-            async with sessions().begin() as session:
+        async with sessions().begin() as session:  # a failed attempt is counted: commit it too
+            try:
                 token, _staff = await auth.log_in(session, str(form.get("username", "")),
                                                   str(form.get("password", "")), _now())
-        except AuthError as refused:
-            return RedirectResponse(f"/staff/login?error={refused}", status_code=303)
+            except AuthError as refused:
+                return RedirectResponse(f"/staff/login?error={refused}", status_code=303)
         response = RedirectResponse("/staff/", status_code=303)
         response.set_cookie(COOKIE, token, httponly=True, samesite="lax", path="/staff",
                             max_age=int(auth.SESSION_LIFETIME.total_seconds()))

@@ -108,7 +108,7 @@ async def staff_reply(session: AsyncSession, handoff: HandoffRow, staff: StaffUs
     if handoff.status != "active" or handoff.claimed_by != staff.id:
         raise QueueError(texts.QUEUE_NOT_YOURS)
     await record(session, handoff, "staff", text, now, staff)
-    await _tell_citizen(session, handoff, texts.HANDOFF_STAFF_SAYS.format(name=staff.display_name, text=text), now)
+    await _push(session, handoff, texts.HANDOFF_STAFF_SAYS.format(name=staff.display_name, text=text), now)
 
 
 async def close(session: AsyncSession, handoff: HandoffRow, now: datetime, *, note: str = "",
@@ -157,7 +157,12 @@ async def audit(session: AsyncSession, staff: StaffUser | None, action: str, tar
 
 
 async def _tell_citizen(session: AsyncSession, handoff: HandoffRow, text: str, now: datetime) -> None:
+    """A notice from the bot: in the transcript, and to the citizen."""
     await record(session, handoff, "bot", text, now)
+    await _push(session, handoff, text, now)
+
+
+async def _push(session: AsyncSession, handoff: HandoffRow, text: str, now: datetime) -> None:
     session.add(OutboxRow(channel=handoff.channel, external_id=handoff.external_id, replies=[Reply(text).to_dict()],
                           created_at=now, attempts=0))
 

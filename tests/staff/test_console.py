@@ -1,0 +1,231 @@
+"""The staff console through the real ASGI app: security, hand-offs end to end, case work, export."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import openpyxl
+import pytest
+from sqlalchemy import select, update
+
+from bot.app import create_app
+from bot.complaints.models import CaseRow
+from bot.db import create_session_factory
+from bot.runtime import start_runtime
+from bot.staff.models import AuditRow, HandoffRow
+from bot.staff.sweeper import sweep_once
+from tests.conftest import make_config
+from tests.scenarios.chat import COMPLAINT_ANSWERS, Citizen
+from tests.staff.console import StaffBrowser, create_staff
+
+STAFF_PAGES = ["/staff/", "/staff/cases", "/staff/dashboard", "/staff/duty", "/staff/export.xlsx",
+               "/staff/handoffs/1", "/staff/cases/T-VA3P-RY1R-X"]
+STAFF_POSTS = ["/staff/logout", "/staff/handoffs/1/claim", "/staff/handoffs/1/reply", "/staff/cases/x/action",
+               "/staff/duty/surge"]
+
+
+@pytest.fixture
+async def http(config, runtime):
+    app = create_app(config, runtime=runtime)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        yield client
+
+
+def browser(http) -> StaffBrowser:
+    return StaffBrowser(httpx.AsyncClient(transport=http._transport, base_url="http://test"))
+
+
+async def citizen_says(http, user_id: str, **body) -> list[dict]:
+    response = await http.post("/api/chat", json={"user_id": user_id, **body})
+    assert response.status_code == 200, response.text
+    return response.json()["replies"]
+
+
+async def citizen_updates(http, user_id: str) -> str:
+    response = await http.get("/api/chat/updates", params={"user_id": user_id})
+    return "\n".join(reply["text"] for reply in response.json()["replies"])
+
+
+async def test_every_staff_route_needs_a_session(http):
+    for path in STAFF_PAGES:
+        response = await http.get(path)
+        assert response.status_code == 303 and response.headers["location"] == "/staff/login", path
+    assert (await http.get("/staff/api/queue")).status_code == 401
+    for path in STAFF_POSTS:
+        response = await http.post(path, data={"csrf": "x"})
+        assert response.status_code in (303, 401), path
+
+
+async def test_posts_without_the_csrf_token_are_refused(http, runtime):
+    await create_staff(runtime, "boss", "admin")
+    agent = browser(http)
+    await agent.log_in("boss")
+    response = await agent.client.post("/staff/duty/surge", data={"until": "2030-01-01T00:00"})
+    assert response.status_code == 403
+    forged = await agent.client.post("/staff/duty/surge", data={"until": "2030-01-01T00:00", "csrf": "forged"})
+    assert forged.status_code == 403
+    login = await http.post("/staff/login", data={"username": "boss", "password": "correct horse 1"})
+    assert login.status_code == 403, "the login form needs its double-submit token too"
+
+
+async def test_brute_force_locks_the_account(http, runtime):
+    await create_staff(runtime, "target", "agent")
+    attacker = browser(http)
+    for _ in range(5):
+        refused = await attacker.log_in("target", "wrong password")
+        assert "error=" in refused.headers["location"]
+    locked = await attacker.log_in("target")
+    assert "%E9%94%81%E5%AE%9A" in locked.headers["location"] or "锁定" in locked.headers["location"]
+    assert (await attacker.client.get("/staff/")).status_code == 303
+
+
+async def test_a_viewer_cannot_change_a_case(http, runtime):
+    await create_staff(runtime, "watcher", "viewer")
+    citizen = Citizen(runtime, "v-citizen")
+    await citizen.answer_all(*COMPLAINT_ANSWERS, "确认")
+    async with create_session_factory(runtime.database)() as session:
+        case = await session.scalar(select(CaseRow))
+    viewer = browser(http)
+    await viewer.log_in("watcher")
+    page = await viewer.client.get(f"/staff/cases/{case.ticket}")
+    assert page.status_code == 200 and "张三丰" not in page.text, "a viewer does not see the complainant"
+    assert (await viewer.post(f"/staff/cases/{case.ticket}/action", action="accept")).status_code == 403
+    assert (await viewer.post("/staff/handoffs/1/claim")).status_code == 403
+
+
+async def test_a_hand_off_from_request_to_close(http, runtime):
+    await create_staff(runtime, "agent1", "agent")
+    assert "转接人工" in (await citizen_says(http, "w-1", text="转人工"))[0]["text"]
+    agent = browser(http)
+    await agent.log_in("agent1")
+    queue = (await agent.client.get("/staff/api/queue")).json()
+    (waiting,) = queue["waiting"]
+    assert waiting["reason"] == "requested"
+    claimed = await agent.post(f"/staff/handoffs/{waiting['id']}/claim")
+    assert claimed.headers["location"] == f"/staff/handoffs/{waiting['id']}"
+    assert "已接入" in await citizen_updates(http, "w-1")
+    await agent.post(f"/staff/handoffs/{waiting['id']}/reply", text="您好，请问是哪家店？")
+    assert "请问是哪家店" in await citizen_updates(http, "w-1")
+    silent = await citizen_says(http, "w-1", text="是楼下的惠民超市")
+    assert silent == [], "while a person is attached the bot does not answer"
+    transcript = (await agent.client.get(f"/staff/api/handoffs/{waiting['id']}/messages")).json()["messages"]
+    assert [m["sender"] for m in transcript][-2:] == ["staff", "citizen"]
+    assert transcript[-1]["text"] == "是楼下的惠民超市"
+    await agent.post(f"/staff/handoffs/{waiting['id']}/close", note="已答复")
+    assert "结束本次人工服务" in await citizen_updates(http, "w-1")
+    answer = await citizen_says(http, "w-1", text="网购的衣服七天内能退吗")
+    assert "依据" in answer[0]["text"], "after the hand-off the bot answers again"
+
+
+async def test_the_citizen_can_end_the_hand_off(http, runtime):
+    await create_staff(runtime, "agent2", "agent")
+    await citizen_says(http, "w-2", text="人工")
+    agent = browser(http)
+    await agent.log_in("agent2")
+    (waiting,) = (await agent.client.get("/staff/api/queue")).json()["waiting"]
+    await agent.post(f"/staff/handoffs/{waiting['id']}/claim")
+    ended = await citizen_says(http, "w-2", text="结束人工")
+    assert "已结束人工服务" in ended[0]["text"]
+    assert (await agent.client.get("/staff/api/queue")).json()["mine"] == []
+
+
+async def test_urgent_hand_offs_come_first_and_get_emergency_numbers(http, runtime):
+    await create_staff(runtime, "agent1", "agent")
+    await citizen_says(http, "calm", text="人工")
+    urgent = await citizen_says(http, "scared", text="孩子在商场被困电梯里了怎么办")
+    assert "110" in urgent[0]["text"] and "119" in urgent[0]["text"]
+    agent = browser(http)
+    await agent.log_in("agent1")
+    waiting = (await agent.client.get("/staff/api/queue")).json()["waiting"]
+    assert [h["reason"] for h in waiting] == ["urgent", "requested"]
+
+
+async def test_not_knowing_twice_hands_off(http, runtime):
+    await citizen_says(http, "puzzled", text="量子纠缠的退相干时间怎么测量")
+    second = await citizen_says(http, "puzzled", text="黑洞蒸发需要多少年")
+    assert any("转接人工" in reply["text"] for reply in second)
+    async with create_session_factory(runtime.database)() as session:
+        handoff = await session.scalar(select(HandoffRow))
+    assert handoff.reason == "unsure"
+
+
+async def test_nobody_claims_in_time(http, runtime):
+    await citizen_says(http, "waiting", text="人工")
+    async with create_session_factory(runtime.database).begin() as session:
+        await session.execute(update(HandoffRow).values(created_at=datetime.now(UTC) - timedelta(minutes=30)))
+    flagged = await sweep_once(runtime.sessions, runtime.services.staff, datetime.now(UTC))
+    assert flagged == 1
+    assert "都在忙" in await citizen_updates(http, "waiting")
+    assert await sweep_once(runtime.sessions, runtime.services.staff, datetime.now(UTC)) == 0, "told once only"
+    await create_staff(runtime, "chief", "supervisor")
+    supervisor = browser(http)
+    await supervisor.log_in("chief")
+    assert (await supervisor.client.get("/staff/api/queue")).json()["unclaimed_too_long"] == 1
+
+
+async def test_after_hours_a_hand_off_becomes_a_callback(tmp_path, database_url, knowledge):
+    runtime = await start_runtime(make_config(tmp_path, database_url, shifts=()), knowledge=knowledge)
+    try:
+        citizen = Citizen(runtime, "night")
+        assert "不是人工服务时间" in await citizen.say("人工")
+        async with create_session_factory(runtime.database)() as session:
+            handoff = await session.scalar(select(HandoffRow))
+        assert handoff.callback and handoff.status == "waiting"
+    finally:
+        await runtime.close()
+
+
+async def test_case_work_filters_actions_audit_and_export(http, runtime):
+    await create_staff(runtime, "chief", "supervisor")
+    await create_staff(runtime, "agent1", "agent")
+    complainant = Citizen(runtime, "case-citizen", channel="web")
+    await complainant.answer_all(*COMPLAINT_ANSWERS, "确认")
+    reporter = Citizen(runtime, "reporter", channel="web")
+    await reporter.answer_all("我要举报", "惠民超市", "线下", "新城区海拉尔东路", "货架上在卖过期三个月的牛奶。",
+                              "跳过", "实名", "李四", "13700001111", "确认")
+    async with create_session_factory(runtime.database)() as session:
+        complaint = await session.scalar(select(CaseRow).where(CaseRow.kind == "complaint"))
+        report = await session.scalar(select(CaseRow).where(CaseRow.kind == "report"))
+    agent = browser(http)
+    await agent.log_in("agent1")
+    assert "张三丰" in (await agent.client.get(f"/staff/cases/{complaint.ticket}")).text
+    assert "李四" not in (await agent.client.get(f"/staff/cases/{report.ticket}")).text, "Art. 33"
+    chief = browser(http)
+    await chief.log_in("chief")
+    assert "李四" in (await chief.client.get(f"/staff/cases/{report.ticket}")).text
+    listed = await chief.client.get("/staff/cases", params={"q": complaint.ticket.replace("-", "")[-6:]})
+    assert complaint.ticket in listed.text and report.ticket not in listed.text
+    assert report.ticket in (await chief.client.get("/staff/cases", params={"kind": "report"})).text
+    assert complaint.ticket in (await chief.client.get("/staff/cases", params={"due_within": "10"})).text
+    refused = await chief.post(f"/staff/cases/{complaint.ticket}/action", action="not_accept", note="")
+    assert "flash" in refused.headers["location"]
+    await chief.post(f"/staff/cases/{complaint.ticket}/action", action="accept", note="材料齐全", department="xincheng")
+    assert "已受理" in await citizen_updates(http, "case-citizen")
+    page = await chief.client.get(f"/staff/cases/{complaint.ticket}")
+    assert "已受理" in page.text and "新城区市场监督管理局" in page.text
+    async with create_session_factory(runtime.database)() as session:
+        actions = [(row.action, row.target) for row in (await session.scalars(select(AuditRow))).all()]
+    assert ("accept", f"case:{complaint.id}") in actions and ("view", f"case:{report.id}") in actions
+    dashboard = await chief.client.get("/staff/dashboard")
+    assert dashboard.status_code == 200 and dashboard.text.count("<svg") >= 4
+    export = await chief.client.get("/staff/export.xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(export.content))
+    assert workbook.sheetnames == ["汇总", "案件明细"]
+    dumped = repr([[cell for cell in row] for row in workbook["案件明细"].iter_rows(values_only=True)])
+    assert complaint.ticket in dumped and "张三丰" not in dumped and "李四" not in dumped
+    assert (await agent.client.get("/staff/export.csv")).status_code == 403, "export is for supervisors"
+
+
+async def test_staff_can_start_a_conversation_from_a_case(http, runtime):
+    await create_staff(runtime, "agent1", "agent")
+    citizen = Citizen(runtime, "picked", channel="web")
+    await citizen.answer_all(*COMPLAINT_ANSWERS, "确认")
+    async with create_session_factory(runtime.database)() as session:
+        case = await session.scalar(select(CaseRow))
+    agent = browser(http)
+    await agent.log_in("agent1")
+    started = await agent.post(f"/staff/cases/{case.ticket}/action", action="contact", note="")
+    assert started.headers["location"].startswith("/staff/handoffs/")
+    assert "已接入" in await citizen_updates(http, "picked")
