@@ -2,7 +2,7 @@
 
 from bot.core.messages import MessageKind
 from bot.core.router import Route, Router
-from handlers import complaint, escalation, menu, qa, status
+from handlers import complaint, escalation, menu, qa, status, warnings
 from handlers.matchers import (
     any_of,
     is_slash_command,
@@ -23,6 +23,9 @@ HUMAN_PHRASES = ("转人工", "人工服务", "人工客服", "找客服", "找�
 COMPLAINT_WORDS = ("投诉", "举报", "我要投诉", "我要举报", "投诉商家", "举报商家", "投诉举报", "我想投诉", "我想举报")
 COMPLAINT_INTENT = r"^(?:我|我们)?(?:要|想|想要|需要|准备|打算|申请|帮我|我要)(?:去)?(?:投诉|举报)"
 STATUS_WORDS = ("查进度", "进度", "我的投诉", "我的举报", "投诉进度", "举报进度", "查询进度", "查投诉", "办理进度")
+WARNING_WORDS = ("消费警示", "最新消费警示", "最新警示", "消费提示", "看警示")
+SUBSCRIBE_WORDS = ("订阅消费警示", "订阅警示", "订阅")
+UNSUBSCRIBE_WORDS = ("取消订阅", "退订", "取消订阅消费警示", "不要再发了")
 FULL_TEXT_WORDS = ("全文", "原文", "查看全文", "看全文", "法条原文", "条文原文", "查看法条原文", "看原文")
 
 ROUTES = (
@@ -46,6 +49,10 @@ ROUTES = (
     ),
     Route("status", any_of(payload_is("status"), says(STATUS_WORDS, commands=("status",))), status.show_mine),
     Route("ticket", status.mentions_ticket, status.lookup_ticket),
+    Route("warnings", any_of(payload_is("warnings"), says(WARNING_WORDS, commands=("warnings",))),
+          warnings.show_latest),
+    Route("subscribe", says(SUBSCRIBE_WORDS, commands=("subscribe",)), warnings.subscribe),
+    Route("unsubscribe", says(UNSUBSCRIBE_WORDS, commands=("unsubscribe",)), warnings.unsubscribe),
     Route("full_text", any_of(payload_is("full"), says(FULL_TEXT_WORDS)), qa.show_full_text),
     Route("faq", payload_starts("faq:"), qa.show_faq),
     Route("article", payload_starts("art:"), qa.show_article),

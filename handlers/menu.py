@@ -12,6 +12,7 @@ MENU_BUTTONS = (
     Button(texts.MENU_COMPLAIN, "complaint"),
     Button(texts.STATUS_BUTTON, "status"),
     Button(texts.OFFER_HUMAN, "human"),
+    Button(texts.NAV_WARNINGS, "warnings"),
 )
 
 

@@ -17,6 +17,8 @@ from starlette.routing import Route
 from bot.core.engine import Engine, TurnConflict
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
 from bot.core.outbox import take_pending
+from bot.db import as_utc
+from bot.staff import warnings
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +100,15 @@ def routes(engine: Callable[[], Engine], sessions: Callable[[], async_sessionmak
             replies = await take_pending(session, UserRef(CHANNEL, user_id.strip()), datetime.now(UTC))
         return JSONResponse(render(tuple(replies)))
 
+    async def latest_warnings(_request: Request) -> Response:
+        """The latest consumer warnings, shown above the chat."""
+        async with sessions()() as session:
+            published = await warnings.latest(session)
+        return JSONResponse({"warnings": [
+            {"title": w.title, "body": w.body, "published_at": as_utc(w.published_at).date().isoformat()}
+            for w in published
+        ]})
+
     async def page(_request: Request) -> Response:
         html = resources.files("bot.web").joinpath("chat.html").read_text(encoding="utf-8")
         return HTMLResponse(html)
@@ -105,6 +116,7 @@ def routes(engine: Callable[[], Engine], sessions: Callable[[], async_sessionmak
     return [
         Route("/api/chat", chat, methods=["POST"]),
         Route("/api/chat/updates", updates, methods=["GET"]),
+        Route("/api/warnings", latest_warnings, methods=["GET"]),
         Route("/", page, methods=["GET"]),
     ]
 

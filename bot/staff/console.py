@@ -27,7 +27,7 @@ from bot.core.messages import Reply, UserRef
 from bot.core.tables import OutboxRow
 from bot.db import as_utc
 from bot.services import Services
-from bot.staff import auth, duty, queue, reports
+from bot.staff import auth, duty, queue, reports, warnings
 from bot.staff.auth import AuthError, StaffUser
 from bot.staff.models import DutySurgeRow, HandoffRow
 
@@ -308,6 +308,28 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
         return Response(reports.export_xlsx(rows, summary, charts), headers=headers,
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
+    async def warnings_page(request: Request) -> Response:
+        signed = await signed_in(request, "viewer")
+        if isinstance(signed, Response):
+            return signed
+        async with sessions()() as session:
+            published = await warnings.latest(session, limit=50)
+        return render("warnings.html", signed, published=published, flash=request.query_params.get("flash", ""))
+
+    async def publish_warning(request: Request) -> Response:
+        result = await posted(request, "supervisor")
+        if isinstance(result, Response):
+            return result
+        signed, form = result
+        title, body = str(form.get("title", "")).strip()[:100], str(form.get("body", "")).strip()[:1000]
+        if not title or not body:
+            return RedirectResponse(f"/staff/warnings?flash={texts.WARNING_EMPTY}", status_code=303)
+        async with sessions().begin() as session:
+            count = await warnings.publish(session, signed.staff, title, body, _now())
+            await queue.audit(session, signed.staff, "publish_warning", "warnings", _now(), {"title": title})
+        return RedirectResponse(f"/staff/warnings?flash={texts.WARNING_PUBLISHED.format(count=count)}",
+                                status_code=303)
+
     async def duty_page(request: Request) -> Response:
         signed = await signed_in(request, "viewer")
         if isinstance(signed, Response):
@@ -347,6 +369,8 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
         Route("/staff/cases/{ticket:str}/action", case_action, methods=["POST"]),
         Route("/staff/dashboard", dashboard, methods=["GET"]),
         Route("/staff/export.{kind:str}", export, methods=["GET"]),
+        Route("/staff/warnings", warnings_page, methods=["GET"]),
+        Route("/staff/warnings", publish_warning, methods=["POST"]),
         Route("/staff/duty", duty_page, methods=["GET"]),
         Route("/staff/duty/surge", surge, methods=["POST"]),
     ]

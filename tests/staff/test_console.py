@@ -229,3 +229,24 @@ async def test_staff_can_start_a_conversation_from_a_case(http, runtime):
     started = await agent.post(f"/staff/cases/{case.ticket}/action", action="contact", note="")
     assert started.headers["location"].startswith("/staff/handoffs/")
     assert "已接入" in await citizen_updates(http, "picked")
+
+
+async def test_consumer_warnings_are_published_shown_and_pushed_to_subscribers(http, runtime):
+    await create_staff(runtime, "chief", "supervisor")
+    assert "订阅消费警示" in (await citizen_says(http, "fan", text="订阅消费警示"))[0]["text"]
+    await citizen_says(http, "quitter", text="订阅消费警示")
+    assert "取消" in (await citizen_says(http, "quitter", text="取消订阅"))[0]["text"]
+    chief = browser(http)
+    await chief.log_in("chief")
+    published = await chief.post("/staff/warnings", title="警惕预付卡跑路", body="办卡前查看经营者资质，单次充值不宜过多。")
+    assert "1" in published.headers["location"], "pushed to the one remaining subscriber"
+    assert "警惕预付卡跑路" in await citizen_updates(http, "fan")
+    assert await citizen_updates(http, "quitter") == ""
+    latest = (await citizen_says(http, "anyone", text="最新消费警示"))[0]["text"]
+    assert "警惕预付卡跑路" in latest and "单次充值" in latest
+    shown = (await http.get("/api/warnings")).json()["warnings"]
+    assert shown[0]["title"] == "警惕预付卡跑路"
+    agent_only = browser(http)
+    await create_staff(runtime, "agent1", "agent")
+    await agent_only.log_in("agent1")
+    assert (await agent_only.post("/staff/warnings", title="x", body="y")).status_code == 403
