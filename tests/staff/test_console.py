@@ -238,7 +238,8 @@ async def test_consumer_warnings_are_published_shown_and_pushed_to_subscribers(h
     assert "取消" in (await citizen_says(http, "quitter", text="取消订阅"))[0]["text"]
     chief = browser(http)
     await chief.log_in("chief")
-    published = await chief.post("/staff/warnings", title="警惕预付卡跑路", body="办卡前查看经营者资质，单次充值不宜过多。")
+    published = await chief.post("/staff/warnings", title="警惕预付卡跑路",
+                                 body="办卡前查看经营者资质，单次充值不宜过多。")
     assert "1" in published.headers["location"], "pushed to the one remaining subscriber"
     assert "警惕预付卡跑路" in await citizen_updates(http, "fan")
     assert await citizen_updates(http, "quitter") == ""
