@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name", help="login name")
     add.add_argument("--role", required=True, choices=("admin", "supervisor", "agent", "viewer"))
     add.add_argument("--display", help="name shown to citizens (default: the login name)")
+    add.add_argument("--department", help="department code from config.toml (default: the city bureau)")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(run=run_staff_add)
 
@@ -213,7 +214,7 @@ def run_staff_add(args, config: Config, _path) -> int:
             await upgrade(engine)
             async with create_session_factory(engine).begin() as session:
                 await add_staff(session, username=args.name, display_name=args.display or args.name, role=args.role,
-                                password=password, now=datetime.now(UTC))
+                                password=password, now=datetime.now(UTC), department_code=args.department)
         finally:
             await engine.dispose()
 

@@ -111,6 +111,8 @@ class StaffSection:
     claim_timeout_minutes: int = 5
     """A hand-off nobody claims in this time: the citizen is told honestly, the supervisor alerted."""
     max_open_per_agent: int = 3
+    escalation_timeout_minutes: int = 120
+    """Group and overdue cases unclaimed by the department this long go up to the city bureau."""
     roster: RosterSection = field(default_factory=RosterSection)
 
 

@@ -69,6 +69,7 @@ def staff_settings(config: Config) -> StaffSettings:
         timezone=ZoneInfo(section.roster.timezone),
         claim_timeout=timedelta(minutes=section.claim_timeout_minutes),
         max_open_per_agent=section.max_open_per_agent,
+        escalation_timeout=timedelta(minutes=section.escalation_timeout_minutes),
     )
 
 

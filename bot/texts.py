@@ -285,6 +285,14 @@ NOBODY = "无"
 SURGE_ON = "全员值班（如3·15晚会）进行中"
 SURGE_UNTIL = "全员值班到"
 SURGE_START = "开启全员值班"
+DUTY_CHANGE = "调班：加班或请假"
+EXTRA_DUTY = "加班值守"
+LEAVE = "请假"
+SAVE = "保存"
+ESCALATIONS_TITLE = "升级事项（群体投诉、超期未受理）"
+ESCALATION_REASONS = {"group": "群体投诉", "overdue": "超期未受理"}
+ESCALATION_LEVELS = {1: "区县局", 2: "市局"}
+TAKE = "认领"
 
 # Consumer warnings (消费警示)
 WARNING_PUSH = "【消费警示】{title}\n{body}\n（回复“取消订阅”可不再接收）"

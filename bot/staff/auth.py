@@ -40,13 +40,14 @@ class StaffUser:
 
 
 async def add_staff(session: AsyncSession, *, username: str, display_name: str, role: str, password: str,
-                    now: datetime) -> StaffRow:
+                    now: datetime, department_code: str | None = None) -> StaffRow:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if len(password) < 8:
         raise ValueError("password must have at least 8 characters")
     row = StaffRow(username=username, display_name=display_name or username, role=role,
-                   password_hash=_HASHER.hash(password), failed_logins=0, active=True, created_at=now)
+                   password_hash=_HASHER.hash(password), failed_logins=0, active=True, created_at=now,
+                   department_code=department_code)
     session.add(row)
     await session.flush()
     return row

@@ -27,9 +27,9 @@ from bot.core.messages import Reply, UserRef
 from bot.core.tables import OutboxRow
 from bot.db import as_utc
 from bot.services import Services
-from bot.staff import auth, duty, queue, reports, warnings
+from bot.staff import auth, duty, escalations, queue, reports, warnings
 from bot.staff.auth import AuthError, StaffUser
-from bot.staff.models import DutySurgeRow, HandoffRow
+from bot.staff.models import DutyChangeRow, DutySurgeRow, EscalationRow, HandoffRow
 
 COOKIE = "weiquan_staff"
 LOGIN_COOKIE = "weiquan_login"
@@ -132,8 +132,13 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
         async with sessions()() as session:
             waiting = await queue.waiting(session)
             mine = await queue.mine(session, signed.staff)
+            raised = await escalations.visible_to(session, signed.staff)
+            tickets = {c.id: c.ticket for c in (await session.scalars(
+                select(CaseRow).where(CaseRow.id.in_([e.case_id for e in raised])))).all()}
         flagged = sum(1 for h in waiting if h.supervisor_notified_at) if signed.staff.can("supervisor") else 0
         return JSONResponse({
+            "escalations": [{"id": e.id, "reason": e.reason, "level": e.level, "ticket": tickets.get(e.case_id)}
+                            for e in raised],
             "waiting": [_handoff_json(h, now) for h in waiting],
             "mine": [_handoff_json(h, now) for h in mine],
             "unclaimed_too_long": flagged,
@@ -152,6 +157,21 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
         except queue.QueueError as problem:
             return RedirectResponse(f"/staff/?flash={problem}", status_code=303)
         return RedirectResponse(f"/staff/handoffs/{handoff_id}", status_code=303)
+
+    async def claim_escalation(request: Request) -> Response:
+        result = await posted(request, "supervisor")
+        if isinstance(result, Response):
+            return result
+        signed, _form = result
+        escalation_id = int(request.path_params["escalation_id"])
+        async with sessions().begin() as session:
+            taken = await escalations.claim(session, escalation_id, signed.staff, _now())
+            row = await session.get(EscalationRow, escalation_id)
+            case = await session.get(CaseRow, row.case_id) if row else None
+            await queue.audit(session, signed.staff, "claim", f"escalation:{escalation_id}", _now())
+        if not taken or case is None:
+            return RedirectResponse(f"/staff/?flash={texts.QUEUE_TAKEN}", status_code=303)
+        return RedirectResponse(f"/staff/cases/{case.ticket}", status_code=303)
 
     async def handoff_page(request: Request) -> Response:
         signed = await signed_in(request, "viewer")
@@ -347,10 +367,31 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
             local = datetime.fromisoformat(str(form.get("until", "")))
         except ValueError:
             return RedirectResponse(f"/staff/duty?flash={texts.BAD_TIME}", status_code=303)
-        until = local.replace(tzinfo=services().staff.timezone) if local.tzinfo is None else local
+        until = (local.replace(tzinfo=services().staff.timezone) if local.tzinfo is None else local).astimezone(UTC)
         async with sessions().begin() as session:
             session.add(DutySurgeRow(until=until, created_at=_now(), created_by=signed.staff.id))
             await queue.audit(session, signed.staff, "surge", "duty", _now(), {"until": until.isoformat()})
+        return RedirectResponse("/staff/duty", status_code=303)
+
+    async def duty_change(request: Request) -> Response:
+        result = await posted(request, "supervisor")
+        if isinstance(result, Response):
+            return result
+        signed, form = result
+        zone = services().staff.timezone
+        try:
+            starts, ends = (datetime.fromisoformat(str(form.get(key, ""))).replace(tzinfo=zone).astimezone(UTC)
+                            for key in ("starts_at", "ends_at"))  # stored in UTC, like every time
+        except ValueError:
+            return RedirectResponse(f"/staff/duty?flash={texts.BAD_TIME}", status_code=303)
+        username = str(form.get("username", "")).strip()
+        if ends <= starts or not username:
+            return RedirectResponse(f"/staff/duty?flash={texts.BAD_TIME}", status_code=303)
+        async with sessions().begin() as session:
+            session.add(DutyChangeRow(username=username, starts_at=starts, ends_at=ends,
+                                      on_duty=form.get("on_duty") == "1", created_by=signed.staff.id))
+            await queue.audit(session, signed.staff, "duty_change", f"staff:{username}", _now(),
+                              {"from": starts.isoformat(), "to": ends.isoformat(), "on_duty": form.get("on_duty")})
         return RedirectResponse("/staff/duty", status_code=303)
 
     return [
@@ -362,6 +403,7 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
         Route("/staff/api/queue", queue_json, methods=["GET"]),
         Route("/staff/handoffs/{handoff_id:int}/claim", claim, methods=["POST"]),
         Route("/staff/handoffs/{handoff_id:int}", handoff_page, methods=["GET"]),
+        Route("/staff/escalations/{escalation_id:int}/claim", claim_escalation, methods=["POST"]),
         Route("/staff/api/handoffs/{handoff_id:int}/messages", handoff_messages, methods=["GET"]),
         Route("/staff/handoffs/{handoff_id:int}/{action:str}", handoff_action, methods=["POST"]),
         Route("/staff/cases", case_list, methods=["GET"]),
@@ -373,6 +415,7 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
         Route("/staff/warnings", publish_warning, methods=["POST"]),
         Route("/staff/duty", duty_page, methods=["GET"]),
         Route("/staff/duty/surge", surge, methods=["POST"]),
+        Route("/staff/duty/changes", duty_change, methods=["POST"]),
     ]
 
 

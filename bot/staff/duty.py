@@ -20,6 +20,8 @@ class StaffSettings:
     timezone: ZoneInfo
     claim_timeout: timedelta
     max_open_per_agent: int
+    escalation_timeout: timedelta
+    """A group or overdue case nobody in the department takes up in this time goes to the city bureau."""
 
 
 async def duty_now(session: AsyncSession, settings: StaffSettings, now: datetime) -> Duty:

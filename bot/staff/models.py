@@ -26,6 +26,8 @@ class StaffRow(Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    department_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The county bureau this person works for; None for the city bureau."""
 
 
 class StaffSessionRow(Base):
@@ -140,3 +142,26 @@ class WarningSubscriptionRow(Base):
     channel: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EscalationRow(Base):
+    """A group case or an overdue case raised to the responsible people, level by level.
+
+    Level 1 goes to the supervisors of the case's department; unclaimed in time it rises to
+    level 2, the city bureau.
+    """
+
+    __tablename__ = "escalations"
+    __table_args__ = (UniqueConstraint("case_id", "reason", name="uq_escalations_case_reason"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    reason: Mapped[str] = mapped_column(String(16))
+    """group or overdue."""
+    level: Mapped[int] = mapped_column(Integer)
+    department_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    """When it reached its current level."""
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -1,4 +1,4 @@
-"""The periodic job: hand-offs nobody claimed in time are flagged and the citizen is told when."""
+"""The periodic job: unclaimed hand-offs (the citizen is told when), group and overdue case escalations."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot import texts
-from bot.staff import duty, queue
+from bot.staff import duty, escalations, queue
 from bot.staff.duty import StaffSettings
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,10 @@ async def sweep_once(sessions: async_sessionmaker, settings: StaffSettings, now:
         else:  # someone is on duty but busy: promise a time we can keep
             when = now + SOON if contact <= now else contact
             text = when.astimezone(settings.timezone).strftime("%m月%d日%H:%M")
-        return await queue.sweep_unclaimed(session, now, timeout=settings.claim_timeout, next_contact=text)
+        flagged = await queue.sweep_unclaimed(session, now, timeout=settings.claim_timeout, next_contact=text)
+        flagged += await escalations.raise_new(session, now, now.astimezone(settings.timezone).date())
+        flagged += await escalations.raise_unclaimed(session, now, settings.escalation_timeout)
+        return flagged
 
 
 async def run_forever(sessions: async_sessionmaker, settings: StaffSettings) -> None:

@@ -14,6 +14,7 @@ from bot.app import create_app
 from bot.complaints.models import CaseRow
 from bot.db import create_session_factory
 from bot.runtime import start_runtime
+from bot.staff.auth import add_staff
 from bot.staff.models import AuditRow, HandoffRow
 from bot.staff.sweeper import sweep_once
 from tests.conftest import make_config
@@ -251,3 +252,45 @@ async def test_consumer_warnings_are_published_shown_and_pushed_to_subscribers(h
     await create_staff(runtime, "agent1", "agent")
     await agent_only.log_in("agent1")
     assert (await agent_only.post("/staff/warnings", title="x", body="y")).status_code == 403
+
+
+async def test_group_and_overdue_cases_escalate_level_by_level(http, runtime):
+    async with create_session_factory(runtime.database).begin() as session:
+        await add_staff(session, username="saihan-chief", display_name="赛罕科长", role="supervisor",
+                        password="correct horse 1", now=datetime.now(UTC), department_code="saihan")
+    await create_staff(runtime, "city-chief", "supervisor")
+    for number in range(3):
+        citizen = Citizen(runtime, f"grouped{number}")
+        await citizen.answer_all(*COMPLAINT_ANSWERS, "确认")
+    async with create_session_factory(runtime.database).begin() as session:
+        late = await session.scalar(select(CaseRow).where(CaseRow.external_id == "grouped0"))
+        late.due_on = datetime.now(UTC).date() - timedelta(days=1)
+    await sweep_once(runtime.sessions, runtime.services.staff, datetime.now(UTC))
+    county, city = browser(http), browser(http)
+    await county.log_in("saihan-chief")
+    await city.log_in("city-chief")
+    raised = (await county.client.get("/staff/api/queue")).json()["escalations"]
+    assert sorted(e["reason"] for e in raised) == ["group", "group", "group", "overdue"]
+    assert {e["level"] for e in raised} == {1}
+    assert (await city.client.get("/staff/api/queue")).json()["escalations"] == []
+    later = datetime.now(UTC) + runtime.services.staff.escalation_timeout + timedelta(minutes=1)
+    await sweep_once(runtime.sessions, runtime.services.staff, later)
+    assert (await county.client.get("/staff/api/queue")).json()["escalations"] == []
+    risen = (await city.client.get("/staff/api/queue")).json()["escalations"]
+    assert len(risen) == 4 and {e["level"] for e in risen} == {2}
+    taken = await city.post(f"/staff/escalations/{risen[0]['id']}/claim")
+    assert taken.headers["location"] == f"/staff/cases/{risen[0]['ticket']}"
+    assert len((await city.client.get("/staff/api/queue")).json()["escalations"]) == 3
+
+
+async def test_leave_entered_in_the_console_takes_someone_off_duty(http, runtime):
+    await create_staff(runtime, "chief", "supervisor")
+    chief = browser(http)
+    await chief.log_in("chief")
+    assert "agent1" in (await chief.client.get("/staff/duty")).text
+    now = datetime.now(runtime.services.staff.timezone)
+    await chief.post("/staff/duty/changes", username="agent1", on_duty="0",
+                     starts_at=(now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+                     ends_at=(now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    page = (await chief.client.get("/staff/duty")).text
+    assert "agent2" in page and "agent1" not in page
