@@ -262,9 +262,12 @@ SUBMIT = "提交"
 CASE_ACTIONS = {
     "accept": "受理", "not_accept": "不予受理（第十五条）", "mediate": "开始调解", "mediated": "调解成功",
     "mediation_ended": "终止调解", "verify": "开始核查", "file": "立案", "not_file": "不予立案", "close": "办结",
-    "message": "给市民发消息", "contact": "发起人工会话", "assign": "只改承办单位",
+    "message": "给市民发消息", "contact": "发起人工会话", "assign": "只改承办单位或承办人",
 }
 ASSIGNED = "承办单位改为 {code}"
+ASSIGNED_PERSON = "承办人改为 {name}"
+KEEP_ASSIGNEE = "承办人不变"
+COL_ASSIGNEE = "承办人"
 BUREAU_MESSAGE = "【市场监管局】关于您的案件 {ticket}：{text}"
 REASON_REQUIRED = "不予受理必须写明理由。"
 FORBIDDEN = "您的账号没有这个操作的权限。"
@@ -278,6 +281,8 @@ SHOW = "查看"
 EXPORT_XLSX = "导出Excel（含图表）"
 EXPORT_CSV = "导出CSV"
 DASHBOARD_TOTALS = "共 {total} 件；本周到期 {due} 件；已超期 {overdue} 件；群体投诉 {groups} 组。"
+BY_DEMAND = "按诉求类别"
+BY_KIND = "按类型"
 DUTY_NOW = "当前值班"
 DUTY_STAFF = "值班人员"
 DUTY_SUPERVISORS = "值班长"

@@ -56,6 +56,8 @@ class CaseRow(Base):
     """Acceptance decision (complaints, Art. 14) or clue verification (reports, Art. 23)."""
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("case_groups.id"), nullable=True, index=True)
+    assignee: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The staff member (login name) handling the case, once assigned."""
 
 
 class CasePartyRow(Base):

@@ -29,7 +29,7 @@ from bot.db import as_utc
 from bot.services import Services
 from bot.staff import auth, duty, escalations, queue, reports, warnings
 from bot.staff.auth import AuthError, StaffUser
-from bot.staff.models import DutyChangeRow, DutySurgeRow, EscalationRow, HandoffRow
+from bot.staff.models import DutyChangeRow, DutySurgeRow, EscalationRow, HandoffRow, StaffRow
 
 COOKIE = "weiquan_staff"
 LOGIN_COOKIE = "weiquan_login"
@@ -247,10 +247,13 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
             if case is None:
                 return HTMLResponse(texts.NOT_FOUND, status_code=404)
             events = await service.history(session, case)
+            colleagues = (await session.scalars(
+                select(StaffRow.username).where(StaffRow.active.is_(True), StaffRow.role != "viewer")
+                .order_by(StaffRow.username))).all()
             party = await _visible_party(session, case, signed.staff)
             await queue.audit(session, signed.staff, "view", f"case:{case.id}", _now(),
                               {"identity_shown": party is not None})
-        return render("case.html", signed, case=case, events=events, party=party,
+        return render("case.html", signed, case=case, events=events, party=party, colleagues=colleagues,
                       actions=_actions_for(case, signed.staff),
                       departments=settings.jurisdiction.departments,
                       department_names={d.code: d.name for d in settings.jurisdiction.departments})
@@ -274,6 +277,12 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
             if case is None:
                 return HTMLResponse(texts.NOT_FOUND, status_code=404)
             target = f"/staff/cases/{case.ticket}"
+            assignee = str(form.get("assignee", ""))
+            if assignee and await session.scalar(select(StaffRow.id).where(StaffRow.username == assignee)):
+                case.assignee = assignee
+                session.add(CaseEventRow(case_id=case.id, created_at=now, status=case.status,
+                                         note=texts.ASSIGNED_PERSON.format(name=assignee),
+                                         actor=signed.staff.username))
             department = str(form.get("department", ""))
             if department and services().complaints.jurisdiction.by_code(department):
                 case.department_code = department
@@ -294,7 +303,7 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
                 target = f"/staff/handoffs/{handoff.id}"
                 await queue.claim(session, handoff.id, signed.staff, now, max_open=10**6)
             await queue.audit(session, signed.staff, action, f"case:{case.id}", now,
-                              {"note": note, "department": department})
+                              {"note": note, "department": department, "assignee": assignee})
         return RedirectResponse(target, status_code=303)
 
     async def dashboard(request: Request) -> Response:

@@ -202,10 +202,11 @@ async def test_case_work_filters_actions_audit_and_export(http, runtime):
     assert complaint.ticket in (await chief.client.get("/staff/cases", params={"due_within": "10"})).text
     refused = await chief.post(f"/staff/cases/{complaint.ticket}/action", action="not_accept", note="")
     assert "flash" in refused.headers["location"]
-    await chief.post(f"/staff/cases/{complaint.ticket}/action", action="accept", note="材料齐全", department="xincheng")
+    await chief.post(f"/staff/cases/{complaint.ticket}/action", action="accept", note="材料齐全", department="xincheng",
+                     assignee="agent1")
     assert "已受理" in await citizen_updates(http, "case-citizen")
     page = await chief.client.get(f"/staff/cases/{complaint.ticket}")
-    assert "已受理" in page.text and "新城区市场监督管理局" in page.text
+    assert "已受理" in page.text and "新城区市场监督管理局" in page.text and "承办人改为 agent1" in page.text
     async with create_session_factory(runtime.database)() as session:
         actions = [(row.action, row.target) for row in (await session.scalars(select(AuditRow))).all()]
     assert ("accept", f"case:{complaint.id}") in actions and ("view", f"case:{report.id}") in actions

@@ -1,4 +1,4 @@
-"""Staff departments and level-by-level escalations of group and overdue cases.
+"""Staff departments, case assignees, and level-by-level escalations of group and overdue cases.
 
 Revision ID: 0005_escalations
 Revises: 0004_warnings
@@ -17,6 +17,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("staff") as batch:
         batch.add_column(sa.Column("department_code", sa.String(32), nullable=True))
+    with op.batch_alter_table("cases") as batch:
+        batch.add_column(sa.Column("assignee", sa.String(64), nullable=True))
     op.create_table(
         "escalations",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -34,5 +36,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("escalations")
+    with op.batch_alter_table("cases") as batch:
+        batch.drop_column("assignee")
     with op.batch_alter_table("staff") as batch:
         batch.drop_column("department_code")
