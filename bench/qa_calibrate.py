@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import find_config_file, load_config  # noqa: E402
-from bot.services import load_knowledge_base  # noqa: E402
+from bot.knowledge_setup import load_knowledge_base  # noqa: E402
 
 PREFIX = "中华人民共和国"
 

@@ -24,7 +24,7 @@ from rapidfuzz import fuzz, process
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import find_config_file, load_config  # noqa: E402
-from bot.services import load_knowledge_base  # noqa: E402
+from bot.knowledge_setup import load_knowledge_base  # noqa: E402
 
 
 def percentile(sorted_values: list[float], share: float) -> float:

@@ -109,18 +109,19 @@ def run_chat(args, config: Config, _path) -> int:
 
 
 def run_ask(args, config: Config, _path) -> int:
-    from bot.services import build_services, load_knowledge_base
-    from handlers.qa import render_answer
+    from bot.answer_replies import render_answer
+    from bot.knowledge_setup import load_knowledge_base
 
     if not args.question and not args.batch:
         print("请给出问题，或用 --batch FILE", file=sys.stderr)
         return 2
-    services = build_services(config, load_knowledge_base(config))
+    knowledge = load_knowledge_base(config)
+    max_chars, max_suggestions = config.conversation.max_text_chars, config.knowledge.max_suggestions
 
     def answer(question: str, question_id=None) -> dict:
         started = time.perf_counter()
-        result = services.knowledge.ask(question[: services.max_text_chars], max_suggestions=services.max_suggestions)
-        replies = render_answer(result, services)
+        result = knowledge.ask(question[:max_chars], max_suggestions=max_suggestions)
+        replies = render_answer(result, knowledge)
         elapsed = (time.perf_counter() - started) * 1000
         return {
             "id": question_id,
@@ -231,7 +232,7 @@ def run_staff_add(args, config: Config, _path) -> int:
 
 
 def run_kb_check(_args, config: Config, _path) -> int:
-    from bot.services import load_knowledge_base
+    from bot.knowledge_setup import load_knowledge_base
     from knowledge.base import DATA_DIR
     from knowledge.check import check_citations, check_phrasings, load_cited_rules
 

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from bot.config import Config
 from bot.core.engine import Engine
 from bot.db import create_engine, create_session_factory, upgrade
-from bot.services import Services, build_services, load_knowledge_base
+from bot.knowledge_setup import load_knowledge_base
+from bot.services import Services, build_services
 from handlers import build_router
 from knowledge.base import KnowledgeBase
 

@@ -13,7 +13,7 @@ from bot.complaints.service import CaseSettings
 from bot.config import Config
 from bot.staff.duty import StaffSettings
 from bot.staff.roster import parse_shifts
-from knowledge.base import KnowledgeBase, Thresholds, load_knowledge
+from knowledge.base import KnowledgeBase
 
 
 @dataclass(frozen=True)
@@ -25,25 +25,6 @@ class Services:
     """How many "你是不是想问" suggestions to offer."""
     max_text_chars: int = 2000
     """Longer texts are cut before matching."""
-
-
-def load_knowledge_base(config: Config) -> KnowledgeBase:
-    """The knowledge base as configured; the index is built here, once per process."""
-    section = config.knowledge
-    thresholds = Thresholds(
-        answer=section.answer_threshold,
-        suggest=section.suggest_threshold,
-        statute=section.statute_threshold,
-        out_of_scope_override=section.out_of_scope_override,
-        long_question_chars=section.long_question_chars,
-        long_question_factor=section.long_question_factor,
-    )
-    return load_knowledge(
-        laws=section.laws,
-        statute_dirs=section.statute_dirs,
-        thresholds=thresholds,
-        cache_dir=config.app.data_dir / "cache",
-    )
 
 
 def case_settings(config: Config) -> CaseSettings:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot import texts
+from bot.answer_replies import render_answer
 from bot.complaints import service
 from bot.complaints.parsing import parse_amount, parse_date, parse_phone
 from bot.core.dialogs import Outcome, Turn
@@ -252,10 +253,8 @@ async def continue_dialog(turn: Turn) -> Outcome:
 
 def _side_answer(services: Services, text: str) -> tuple[Reply, ...] | None:
     """A question asked in the middle of the form, answered by the Q&A when it knows."""
-    from handlers.qa import render_answer
-
     answer = services.knowledge.ask(text)
-    return render_answer(answer, services) if answer.answered else None
+    return render_answer(answer, services.knowledge) if answer.answered else None
 
 
 async def _file(turn: Turn, data: dict[str, Any], now: datetime) -> Outcome:

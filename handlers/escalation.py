@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 
 from bot import texts
+from bot.answer_replies import render_answer
 from bot.core.dialogs import Outcome, Turn
 from bot.core.messages import MessageKind, Reply
 from bot.core.transcript import RECENT_SLOT
@@ -42,9 +43,7 @@ async def urgent(turn: Turn) -> Outcome:
     replies = (Reply(texts.URGENT_REPLY),)
     answer = services.knowledge.ask(turn.message.text)
     if answer.answered:
-        from handlers.qa import render_answer
-
-        replies += render_answer(answer, services)
+        replies += render_answer(answer, services.knowledge)
     return Outcome(replies, wants_human=True, label="urgent")
 
 

@@ -6,20 +6,16 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-import cn2an
-
 from bot import texts
+from bot.answer_replies import citation_text, numeral, render_answer
 from bot.core.dialogs import Outcome, Turn
-from bot.core.messages import Button, CitedArticle, Reply
+from bot.core.messages import CitedArticle, Reply
 from bot.services import Services
-from knowledge.base import Answer, AnswerKind, Suggestion
-from knowledge.faq import Citation
-from knowledge.statutes import Article, law_key, short_law_title
+from knowledge.base import Answer, AnswerKind
+from knowledge.statutes import short_law_title
 
-MAX_ARTICLE_PREVIEW = 400
 UNSURE_LIMIT = 2
 """No answer twice in a row (only suggestions, or not known) hands the citizen to a person."""
-RELATED_BUTTONS = 2
 
 
 async def answer_question(turn: Turn) -> Outcome:
@@ -74,54 +70,19 @@ async def show_full_text(turn: Turn) -> Outcome:
     replies = []
     for law, number in cited:
         article = services.knowledge.library.article(law, number)
-        citation = _citation_text(law, number)
+        citation = citation_text(law, number)
         if article is None:
-            replies.append(Reply(texts.LAW_NOT_LOADED.format(law=short_law_title(law), number=_numeral(number))))
+            replies.append(Reply(texts.LAW_NOT_LOADED.format(law=short_law_title(law), number=numeral(number))))
         else:
             replies.append(Reply(texts.ARTICLE_TEXT.format(citation=citation, text=article.text),
                                  citations=(CitedArticle(article.law, number),)))
     return Outcome(tuple(replies), label="full_text")
 
 
-def render_answer(answer: Answer, services: Services, *, full_text: bool = False) -> tuple[Reply, ...]:
-    """The replies a citizen sees for an answer, on any channel."""
-    library = services.knowledge.library
-    if answer.kind is AnswerKind.FAQ:
-        basis = texts.CITATION_SEPARATOR.join(
-            _citation_text(c.law, c.article) + ("" if library.article(c.law, c.article) else texts.CITED_NOT_LOADED)
-            for c in answer.citations
-        )
-        buttons = [Button(texts.SHOW_ARTICLE, "full")] if _any_loaded(answer.citations, services) else []
-        buttons += [
-            Button(texts.RELATED.format(title=s.title), _payload(s)) for s in answer.alternatives[:RELATED_BUTTONS]
-            if s.faq is not None
-        ]
-        text = f"{answer.faq.answer}\n\n{texts.BASIS.format(citations=basis)}"
-        return (Reply(text, tuple(buttons), _cited(answer.citations)),)
-    if answer.kind in (AnswerKind.STATUTE, AnswerKind.LOOKUP):
-        return (_article_reply(answer, full_text=full_text),)
-    if answer.kind is AnswerKind.SUGGEST:
-        lines = [texts.SUGGEST] + [
-            texts.SUGGEST_ITEM.format(number=i, title=s.title) for i, s in enumerate(answer.alternatives, 1)
-        ]
-        buttons = tuple(Button(s.title, _payload(s)) for s in answer.alternatives)
-        return (Reply("\n".join(lines), buttons + (Button(texts.NONE_OF_THESE, "human"),)),)
-    if answer.kind is AnswerKind.OUT_OF_SCOPE:
-        return (Reply(f"{answer.topic.reply}\n{texts.OUT_OF_SCOPE_FOOTER}"),)
-    if answer.kind is AnswerKind.NO_ARTICLE:
-        law, number = answer.requested
-        statute = library.resolve(law)
-        if statute is None:
-            return (Reply(texts.LAW_NOT_LOADED.format(law=short_law_title(law), number=_numeral(number))),)
-        text = texts.NO_ARTICLE.format(law=statute.short_title, number=_numeral(number), count=len(statute.articles))
-        return (Reply(text),)
-    return (Reply(texts.UNKNOWN, (Button(texts.OFFER_HUMAN, "human"), Button(texts.SEE_MENU, "menu"))),)
-
-
 def _outcome(
     answer: Answer, services: Services, slots: Mapping[str, Any], notes: list[Reply], *, full_text: bool = False
 ) -> Outcome:
-    replies = tuple(notes) + render_answer(answer, services, full_text=full_text)
+    replies = tuple(notes) + render_answer(answer, services.knowledge, full_text=full_text)
     context = {"unsure": slots.get("qa", {}).get("unsure", 0)} | dict(slots.get("qa", {}))
     if answer.citations:
         first = services.knowledge.library.resolve(answer.citations[0].law)
@@ -138,37 +99,3 @@ def _outcome(
         label=labels.get(answer.kind, "unknown"),
         confidence=answer.confidence,
     )
-
-
-def _article_reply(answer: Answer, *, full_text: bool) -> Reply:
-    article: Article = answer.article
-    citation = _citation_text(article.law, article.number)
-    body = article.text
-    buttons: tuple[Button, ...] = ()
-    if not full_text and len(body) > MAX_ARTICLE_PREVIEW:
-        body = body[:MAX_ARTICLE_PREVIEW] + texts.ARTICLE_TRUNCATED
-        buttons = (Button(texts.SHOW_ARTICLE, "full"),)
-    template = texts.ARTICLE_TEXT if answer.kind is AnswerKind.LOOKUP else texts.STATUTE_MATCH
-    return Reply(template.format(citation=citation, text=body), buttons, (CitedArticle(article.law, article.number),))
-
-
-def _payload(suggestion: Suggestion) -> str:
-    if suggestion.faq is not None:
-        return f"faq:{suggestion.faq.id}"
-    return f"art:{law_key(suggestion.article.law)}:{suggestion.article.number}"
-
-
-def _any_loaded(citations, services: Services) -> bool:
-    return any(services.knowledge.library.article(c.law, c.article) for c in citations)
-
-
-def _cited(citations: tuple[Citation, ...]) -> tuple[CitedArticle, ...]:
-    return tuple(CitedArticle(c.law, c.article) for c in citations)
-
-
-def _citation_text(law: str, number: int) -> str:
-    return texts.CITATION.format(law=short_law_title(law), number=_numeral(number))
-
-
-def _numeral(number: int) -> str:
-    return cn2an.an2cn(number)

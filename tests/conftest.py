@@ -16,8 +16,8 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import Config, ShiftSection, load_config
+from bot.knowledge_setup import load_knowledge_base
 from bot.runtime import start_runtime
-from bot.services import load_knowledge_base
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith("postgresql") else ""
