@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(run=run_staff_add)
 
+    quiz = commands.add_parser("quiz", help="the legal-knowledge quiz").add_subparsers(required=True, metavar="ACTION")
+    quiz.add_parser("check", help="verify every answer key against its article").set_defaults(run=run_quiz_check)
+
     kb = commands.add_parser("kb", help="knowledge base tools").add_subparsers(required=True, metavar="ACTION")
     kb.add_parser("check", help="validate every FAQ citation against the statutes").set_defaults(run=run_kb_check)
     return parser
@@ -228,6 +231,27 @@ def run_staff_add(args, config: Config, _path) -> int:
         print(f"error: the login name {args.name!r} is taken", file=sys.stderr)
         return 2
     print(f"staff account {args.name} ({args.role}) created")
+    return 0
+
+
+def run_quiz_check(_args, config: Config, _path) -> int:
+    from bot.knowledge_setup import load_knowledge_base, load_quiz_questions
+    from knowledge.quiz_bank import check
+
+    knowledge = load_knowledge_base(config)
+    questions = load_quiz_questions(knowledge)
+    problems = check(questions, knowledge.library)
+    generated = sum(question.generated for question in questions)
+    kinds = {kind: sum(q.type == kind for q in questions if not q.generated) for kind in ("single", "multiple",
+                                                                                          "truefalse")}
+    print(f"{len(questions) - generated} curated questions ({kinds['single']} single, {kinds['multiple']} multiple, "
+          f"{kinds['truefalse']} true/false) and {generated} generated")
+    for problem in problems:
+        print(f"ERROR {problem}")
+    if problems:
+        print(f"quiz check failed: {len(problems)} problem(s)")
+        return 1
+    print("quiz check passed: every key rests on its article, no wrong option is in it")
     return 0
 
 

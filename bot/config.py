@@ -117,6 +117,31 @@ class StaffSection:
 
 
 @dataclass(frozen=True)
+class CampaignSection:
+    """A quiz contest, e.g. the 3·15 campaign quiz."""
+
+    code: str
+    title: str
+    start: str
+    """First day, YYYY-MM-DD (the bureau's local date)."""
+    end: str
+    questions: int = 10
+    pass_mark: int = 6
+    attempts: int = 1
+
+
+@dataclass(frozen=True)
+class QuizSection:
+    daily_questions: int = 10
+    seconds_per_question: int = 30
+    challenge_seconds: int = 45
+    challenge_questions: int = 50
+    recent_days: int = 7
+    answers_per_minute: int = 30
+    campaigns: tuple[CampaignSection, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     app: AppSection = field(default_factory=AppSection)
     database: DatabaseSection = field(default_factory=DatabaseSection)
@@ -125,6 +150,7 @@ class Config:
     knowledge: KnowledgeSection = field(default_factory=KnowledgeSection)
     complaints: ComplaintsSection = field(default_factory=ComplaintsSection)
     staff: StaffSection = field(default_factory=StaffSection)
+    quiz: QuizSection = field(default_factory=QuizSection)
 
     @property
     def database_url(self) -> str:

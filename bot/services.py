@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.complaints.deadlines import WorkingCalendar, parse_overrides
 from bot.complaints.jurisdiction import Department, Jurisdiction
 from bot.complaints.service import CaseSettings
 from bot.config import Config
+from bot.knowledge_setup import load_quiz_questions
+from bot.quiz.service import Campaign, QuizBank, QuizSettings
 from bot.staff.duty import StaffSettings
 from bot.staff.roster import parse_shifts
 from knowledge.base import KnowledgeBase
@@ -21,6 +23,8 @@ class Services:
     knowledge: KnowledgeBase
     complaints: CaseSettings
     staff: StaffSettings
+    quiz: QuizSettings
+    quiz_bank: QuizBank
     max_suggestions: int = 3
     """How many "你是不是想问" suggestions to offer."""
     max_text_chars: int = 2000
@@ -54,11 +58,28 @@ def staff_settings(config: Config) -> StaffSettings:
     )
 
 
+def quiz_settings(config: Config) -> QuizSettings:
+    section = config.quiz
+    campaigns = tuple(
+        Campaign(c.code, c.title, date.fromisoformat(c.start), date.fromisoformat(c.end), c.questions, c.pass_mark,
+                 c.attempts)
+        for c in section.campaigns
+    )
+    return QuizSettings(
+        daily_questions=section.daily_questions, seconds_per_question=section.seconds_per_question,
+        challenge_seconds=section.challenge_seconds, challenge_questions=section.challenge_questions,
+        recent_days=section.recent_days, answers_per_minute=section.answers_per_minute, campaigns=campaigns,
+        timezone=ZoneInfo(config.staff.roster.timezone),
+    )
+
+
 def build_services(config: Config, knowledge: KnowledgeBase) -> Services:
     return Services(
         knowledge=knowledge,
         complaints=case_settings(config),
         staff=staff_settings(config),
+        quiz=quiz_settings(config),
+        quiz_bank=QuizBank({q.id: q for q in load_quiz_questions(knowledge)}),
         max_suggestions=config.knowledge.max_suggestions,
         max_text_chars=config.conversation.max_text_chars,
     )

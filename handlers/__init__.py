@@ -2,7 +2,7 @@
 
 from bot.core.messages import MessageKind
 from bot.core.router import Route, Router
-from handlers import complaint, escalation, menu, qa, status, warnings
+from handlers import complaint, escalation, menu, qa, quiz, status, warnings
 from handlers.matchers import (
     any_of,
     is_slash_command,
@@ -23,6 +23,7 @@ HUMAN_PHRASES = ("转人工", "人工服务", "人工客服", "找客服", "找�
 COMPLAINT_WORDS = ("投诉", "举报", "我要投诉", "我要举报", "投诉商家", "举报商家", "投诉举报", "我想投诉", "我想举报")
 COMPLAINT_INTENT = r"^(?:我|我们)?(?:要|想|想要|需要|准备|打算|申请|帮我|我要)(?:去)?(?:投诉|举报)"
 STATUS_WORDS = ("查进度", "进度", "我的投诉", "我的举报", "投诉进度", "举报进度", "查询进度", "查投诉", "办理进度")
+QUIZ_WORDS = ("答题", "法律答题", "开始答题", "每日答题", "知识竞答", "答题游戏", "我要答题")
 WARNING_WORDS = ("消费警示", "最新消费警示", "最新警示", "消费提示", "看警示")
 SUBSCRIBE_WORDS = ("订阅消费警示", "订阅警示", "订阅")
 UNSUBSCRIBE_WORDS = ("取消订阅", "退订", "取消订阅消费警示", "不要再发了")
@@ -32,6 +33,7 @@ ROUTES = (
     Route("relay", escalation.with_person, escalation.relay),
     Route("urgent", escalation.is_urgent, escalation.urgent),
     Route("complaint", complaint.in_dialog, complaint.continue_dialog),
+    Route("quiz_answer", quiz.answering, quiz.take_answer),
     Route("status_verify", status.verifying, status.verify_phone),
     Route("unsupported", any_of(kind_is(MessageKind.UNSUPPORTED), kind_is(MessageKind.MEDIA)), menu.unsupported),
     Route("menu", any_of(payload_is("menu"), says(MENU_WORDS, commands=("start", "help", "menu"))), menu.welcome),
@@ -49,6 +51,7 @@ ROUTES = (
     ),
     Route("status", any_of(payload_is("status"), says(STATUS_WORDS, commands=("status",))), status.show_mine),
     Route("ticket", status.mentions_ticket, status.lookup_ticket),
+    Route("quiz", any_of(payload_is("quiz"), says(QUIZ_WORDS, commands=("quiz",))), quiz.begin),
     Route("warnings", any_of(payload_is("warnings"), says(WARNING_WORDS, commands=("warnings",))),
           warnings.show_latest),
     Route("subscribe", says(SUBSCRIBE_WORDS, commands=("subscribe",)), warnings.subscribe),

@@ -13,6 +13,7 @@ MENU_BUTTONS = (
     Button(texts.STATUS_BUTTON, "status"),
     Button(texts.OFFER_HUMAN, "human"),
     Button(texts.NAV_WARNINGS, "warnings"),
+    Button(texts.MENU_QUIZ, "quiz"),
 )
 
 

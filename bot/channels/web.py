@@ -73,7 +73,7 @@ def routes(engine: Callable[[], Engine], sessions: Callable[[], async_sessionmak
         if declared.isdigit() and int(declared) > max_body_bytes:
             return _error(413, f"body larger than {max_body_bytes} bytes")
         try:
-            raw = await _read_limited(request, max_body_bytes)
+            raw = await read_limited(request, max_body_bytes)
         except ClientDisconnect:
             return Response(status_code=400)
         if raw is None:
@@ -121,7 +121,7 @@ def routes(engine: Callable[[], Engine], sessions: Callable[[], async_sessionmak
     ]
 
 
-async def _read_limited(request: Request, limit: int) -> bytes | None:
+async def read_limited(request: Request, limit: int) -> bytes | None:
     """The body, or None as soon as it grows past `limit` (without reading the rest)."""
     chunks, size = [], 0
     async for chunk in request.stream():
