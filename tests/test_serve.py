@@ -26,8 +26,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start(data_dir, port: int) -> subprocess.Popen:
-    env = {**os.environ, "WEIQUAN_APP_DATA_DIR": str(data_dir), "WEIQUAN_APP_LOG_LEVEL": "WARNING"}
+def start(data_dir, port: int, **settings: str) -> subprocess.Popen:
+    """`weiquan serve` on SQLite in `data_dir`; keyword arguments are extra environment settings."""
+    env = {**os.environ, "WEIQUAN_APP_DATA_DIR": str(data_dir), "WEIQUAN_APP_LOG_LEVEL": "WARNING", **settings}
     env.pop("DATABASE_URL", None)
     log = data_dir / "serve.log"
     with log.open("ab") as output:
