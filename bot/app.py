@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.channels import quiz_web, web
+from bot.channels import quiz_web, web, wechat_mp
 from bot.config import Config, find_config_file, load_config
 from bot.runtime import Runtime, configure_logging, start_runtime
 from bot.staff.console import console_routes
@@ -61,6 +61,14 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
                         max_body_bytes=config.server.max_body_bytes)
     routes.append(Route("/healthz", healthz, methods=["GET"]))
     routes += console_routes(lambda: holder["runtime"].sessions, lambda: holder["runtime"].services)
+    if config.wechat.token:
+        section = config.wechat
+        routes += wechat_mp.routes(
+            wechat_mp.WeChatSettings(section.path, section.token, section.app_id, section.aes_key,
+                                     section.reply_budget_seconds, section.timestamp_window_seconds,
+                                     section.max_body_bytes),
+            lambda: holder["runtime"].engine, lambda: holder["runtime"].sessions,
+        )
     routes += quiz_web.routes(lambda: holder["runtime"].sessions, lambda: holder["runtime"].services,
                               max_body_bytes=config.server.max_body_bytes)
     return Starlette(routes=routes, lifespan=lifespan)

@@ -142,6 +142,27 @@ class QuizSection:
 
 
 @dataclass(frozen=True)
+class WeChatSection:
+    """The WeChat official account channel; on when the token is set (from the environment)."""
+
+    path: str = "/wechat"
+    reply_budget_seconds: float = 4.0
+    """A turn that takes longer is answered with "success" and delivered by the customer-service API."""
+    timestamp_window_seconds: int = 300
+    max_body_bytes: int = 65536
+    token: str = ""
+    aes_key: str = ""
+    """Safe (encrypted) mode when set."""
+    app_id: str = ""
+    app_secret: str = ""
+    api_base: str = "https://api.weixin.qq.com"
+
+
+SECRET_KEYS = {("wechat", "token"), ("wechat", "aes_key"), ("wechat", "app_secret")}
+"""Read from the environment only (WEIQUAN_WECHAT_TOKEN …), never from config.toml."""
+
+
+@dataclass(frozen=True)
 class Config:
     app: AppSection = field(default_factory=AppSection)
     database: DatabaseSection = field(default_factory=DatabaseSection)
@@ -151,6 +172,7 @@ class Config:
     complaints: ComplaintsSection = field(default_factory=ComplaintsSection)
     staff: StaffSection = field(default_factory=StaffSection)
     quiz: QuizSection = field(default_factory=QuizSection)
+    wechat: WeChatSection = field(default_factory=WeChatSection)
 
     @property
     def database_url(self) -> str:
@@ -193,6 +215,10 @@ def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
         section_raw = raw.pop(section_field.name, {})
         if not isinstance(section_raw, dict):
             raise ConfigError(f"{section_field.name}: expected a table")
+        for key in section_raw:
+            if (section_field.name, key) in SECRET_KEYS:
+                raise ConfigError(f"{section_field.name}.{key}: secrets are read from the environment only "
+                                  f"(WEIQUAN_{section_field.name.upper()}_{key.upper()})")
         overrides = _environment_overrides(section_field.name, environ)
         sections[section_field.name] = _build_section(
             section_field.name, _section_type(section_field.name), {**section_raw, **overrides}, base_dir

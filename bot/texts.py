@@ -342,3 +342,6 @@ QUIZ_SHARE = "我在“消费维权法律知识答题”中答对了{score}/{tot
 QUIZ_ANSWER_HINT = "请回复选项字母作答，例如“A”；多选题回复“AC”。回复“退出答题”结束。"
 QUIZ_QUIT = "已退出答题。随时回复“答题”再来。"
 QUIZ_REPORT_DONE = "谢谢指正！这道题已经转给工作人员核实。"
+
+# WeChat (bot/channels/wechat_mp.py)
+WECHAT_OPTION = "回复 {number}：{label}"

@@ -1,0 +1,173 @@
+"""WeChat official account: verify, decrypt, parse (wechatpy), run the turn, reply passively.
+
+Server rules (https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html):
+WeChat signs every push, may encrypt it (safe mode), waits 5 seconds for the answer and retries up to
+three times. A turn that finishes inside the budget is answered in the HTTP response; a slower one is
+answered "success" at once and its replies are queued in the outbox for the customer-service API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.replies import TextReply
+
+from bot import texts
+from bot.channels.web import read_limited
+from bot.core.engine import Engine
+from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
+from bot.core.tables import OutboxRow
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "wechat"
+SUCCESS = "success"
+FORBIDDEN_XML = (b"<!DOCTYPE", b"<!ENTITY")
+"""Entity declarations have no place in WeChat's XML: refuse them before any parser sees them."""
+
+
+@dataclass(frozen=True)
+class WeChatSettings:
+    path: str
+    token: str
+    app_id: str
+    aes_key: str
+    reply_budget_seconds: float
+    timestamp_window_seconds: int
+    max_body_bytes: int
+
+
+def signature_of(*parts: str) -> str:
+    """WeChat's signature: SHA-1 of the sorted parts, joined."""
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+
+
+def signed(expected: str, given: str) -> bool:
+    """Constant-time comparison (wechatpy's own check is not)."""
+    return bool(given) and hmac.compare_digest(expected, given)
+
+
+def to_incoming(message, *, received_at: datetime) -> IncomingMessage | None:
+    """wechatpy's parsed message -> the neutral message; None for pushes that need no answer."""
+    user = UserRef(CHANNEL, message.source)
+    kind = message.type
+    if kind == "event":
+        event = (message.event or "").lower()
+        key = f"{CHANNEL}:{message.source}:{message.create_time}:{event}:{getattr(message, 'key', '') or ''}"
+        if event in ("subscribe", "subscribe_scan", "scan"):
+            return IncomingMessage(user, MessageKind.BUTTON, payload="menu", dedup_key=key, received_at=received_at)
+        if event == "click":
+            return IncomingMessage(user, MessageKind.BUTTON, payload=message.key or "menu", dedup_key=key,
+                                   received_at=received_at)
+        return None  # unsubscribe, VIEW, location reports: nothing to say
+    key = f"{CHANNEL}:{message.source}:{message.id}"
+    if kind == "text":
+        return IncomingMessage(user, MessageKind.TEXT, text=message.content or "", dedup_key=key,
+                               received_at=received_at)
+    if kind == "voice" and getattr(message, "recognition", None):
+        return IncomingMessage(user, MessageKind.TEXT, text=message.recognition, dedup_key=key,
+                               received_at=received_at)
+    if kind == "image":
+        return IncomingMessage(user, MessageKind.MEDIA, media_id=message.media_id, dedup_key=key,
+                               received_at=received_at)
+    return IncomingMessage(user, MessageKind.UNSUPPORTED, dedup_key=key, received_at=received_at)
+
+
+def render_text(replies: tuple[Reply, ...]) -> str:
+    """One passive text: replies joined, buttons as numbered options ("回复 1 …")."""
+    parts = []
+    for reply in replies:
+        lines = [reply.text]
+        lines += [texts.WECHAT_OPTION.format(number=n, label=b.label) for n, b in enumerate(reply.buttons, 1)]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def routes(settings: WeChatSettings, engine: Callable[[], Engine], sessions: Callable[[], async_sessionmaker]
+           ) -> list[Route]:
+    crypto = WeChatCrypto(settings.token, settings.aes_key, settings.app_id) if settings.aes_key else None
+
+    def fresh(timestamp: str) -> bool:
+        return timestamp.isdigit() and abs(time.time() - int(timestamp)) <= settings.timestamp_window_seconds
+
+    def authentic(query) -> bool:
+        """Signed with our token, and not a replay from outside the time window."""
+        timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
+        return fresh(timestamp) and signed(signature_of(settings.token, timestamp, nonce), query.get("signature", ""))
+
+    async def verify_url(request: Request) -> Response:
+        if not authentic(request.query_params):
+            return PlainTextResponse("invalid signature", status_code=400)
+        return PlainTextResponse(request.query_params.get("echostr", ""))
+
+    async def receive(request: Request) -> Response:
+        query = request.query_params
+        timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
+        if not authentic(query):
+            return PlainTextResponse("invalid signature", status_code=400)
+        body = await read_limited(request, settings.max_body_bytes)
+        if body is None:
+            log.warning("wechat push over the size cap")
+            return PlainTextResponse(SUCCESS)
+        if any(marker in body for marker in FORBIDDEN_XML):
+            log.warning("wechat push with an entity declaration refused")
+            return PlainTextResponse(SUCCESS)
+        encrypted = query.get("encrypt_type") == "aes"
+        try:
+            if encrypted:
+                if crypto is None:
+                    return PlainTextResponse("safe mode is not configured", status_code=400)
+                xml = crypto.decrypt_message(body, query.get("msg_signature", ""), timestamp, nonce)
+            else:
+                xml = body.decode("utf-8")
+            message = parse_message(xml)
+        except (InvalidSignatureException, InvalidAppIdException):
+            return PlainTextResponse("invalid signature", status_code=400)
+        except Exception:  # malformed XML or an unknown shape: WeChat must get an answer, never a 500
+            log.warning("wechat push could not be parsed")
+            return PlainTextResponse(SUCCESS)
+        incoming = to_incoming(message, received_at=datetime.now(UTC))
+        if incoming is None:
+            return PlainTextResponse(SUCCESS)
+        turn = asyncio.ensure_future(engine().handle(incoming))
+        try:
+            replies = await asyncio.wait_for(asyncio.shield(turn), settings.reply_budget_seconds)
+        except TimeoutError:
+            turn.add_done_callback(lambda done: asyncio.ensure_future(_queue_late(sessions(), incoming, done)))
+            log.info("wechat turn over budget: answered through the outbox")
+            return PlainTextResponse(SUCCESS)
+        if not replies:
+            return PlainTextResponse(SUCCESS)
+        reply = TextReply(source=message.target, target=message.source, content=render_text(replies)).render()
+        if encrypted:
+            reply = crypto.encrypt_message(reply, nonce, timestamp)
+        return Response(reply, media_type="application/xml")
+
+    return [
+        Route(settings.path, verify_url, methods=["GET"]),
+        Route(settings.path, receive, methods=["POST"]),
+    ]
+
+
+async def _queue_late(sessions: async_sessionmaker, incoming: IncomingMessage, turn: asyncio.Future) -> None:
+    """The slow turn's replies go to the outbox, for the customer-service API sender."""
+    if turn.cancelled() or turn.exception() is not None or not turn.result():
+        return
+    async with sessions.begin() as session:
+        session.add(OutboxRow(channel=CHANNEL, external_id=incoming.user.external_id,
+                              replies=[reply.to_dict() for reply in turn.result()],
+                              created_at=datetime.now(UTC), attempts=0))
