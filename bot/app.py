@@ -14,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.channels import quiz_web, web, wechat_mp
+from bot.channels import quiz_web, web, wechat_mp, wechat_sender
+from bot.channels.wechat_sender import WeChatApi
 from bot.config import Config, find_config_file, load_config
 from bot.runtime import Runtime, configure_logging, start_runtime
 from bot.staff.console import console_routes
@@ -33,11 +34,15 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
         holder["runtime"] = runtime or await start_runtime(config, migrate=False)
         log.info("ready: %d FAQ entries, %d statutes", len(holder["runtime"].services.knowledge.faq),
                  len(holder["runtime"].services.knowledge.library))
-        sweeper = asyncio.create_task(run_forever(holder["runtime"].sessions, holder["runtime"].services.staff))
+        background = [asyncio.create_task(run_forever(holder["runtime"].sessions, holder["runtime"].services.staff))]
+        if config.wechat.token and config.wechat.app_id and config.wechat.app_secret:
+            api = WeChatApi(config.wechat.app_id, config.wechat.app_secret, config.wechat.api_base.rstrip("/"))
+            background.append(asyncio.create_task(wechat_sender.run_forever(lambda: holder["runtime"].sessions, api)))
         try:
             yield
         finally:
-            sweeper.cancel()
+            for task in background:
+                task.cancel()
             if own:
                 await holder["runtime"].close()
 

@@ -74,3 +74,18 @@ class OutboxRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """Backoff after a failed delivery: not tried again before this time."""
+    failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Given up (e.g. outside WeChat's 48-hour window); kept as the record of what was not delivered."""
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AccessTokenRow(Base):
+    """A platform access token shared by all workers, refreshed by whichever needs it first."""
+
+    __tablename__ = "access_tokens"
+
+    app_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str] = mapped_column(String(512))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

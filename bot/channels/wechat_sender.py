@@ -1,0 +1,171 @@
+"""Delivers WeChat outbox rows through the customer-service message API.
+
+Rules (https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html):
+allowed within 48 hours of the user's last message, at most 5 messages per user message; a text is
+kept under about 600 Chinese characters; buttons become `msgmenu` clickable options. Errors back off
+and are retried; what cannot be delivered stays in the outbox marked failed with the reason.
+The access token is shared by all workers through the database and refreshed by one of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bot.core.messages import Reply
+from bot.core.tables import AccessTokenRow, OutboxRow
+from bot.db import as_utc
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "wechat"
+MAX_TEXT = 600
+MAX_MESSAGES = 5
+MAX_ATTEMPTS = 5
+REFRESH_MARGIN = timedelta(minutes=5)
+GIVE_UP = {45015, 45047, 43004, 40003}
+"""Outside the 48-hour window, over the per-message quota, unsubscribed, unknown user: do not retry."""
+TOKEN_INVALID = {40001, 40014, 42001}
+
+
+@dataclass(frozen=True)
+class WeChatApi:
+    app_id: str
+    app_secret: str
+    base_url: str
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(f"{code} {message}")
+        self.code = code
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Pieces of at most `limit` characters, cut at line ends where possible."""
+    pieces, current = [], ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            candidate = line
+        current = candidate
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def messages_for(openid: str, replies: list[Reply]) -> list[dict]:
+    """The customer-service messages for a row's replies: texts split, buttons as msgmenu."""
+    messages: list[dict] = []
+    for reply in replies:
+        pieces = split_text(reply.text)
+        if reply.buttons:
+            last = pieces.pop() if pieces else ""
+            messages += [{"touser": openid, "msgtype": "text", "text": {"content": p}} for p in pieces]
+            menu = {"head_content": last, "tail_content": "",
+                    "list": [{"id": b.payload[:64], "content": b.label} for b in reply.buttons]}
+            messages.append({"touser": openid, "msgtype": "msgmenu", "msgmenu": menu})
+        else:
+            messages += [{"touser": openid, "msgtype": "text", "text": {"content": p}} for p in pieces]
+    return messages[:MAX_MESSAGES]
+
+
+async def access_token(sessions: async_sessionmaker, api: WeChatApi, http: httpx.AsyncClient, now: datetime,
+                       *, force: bool = False) -> str:
+    """The shared token; one worker refreshes it under the row lock while the others wait and reuse it."""
+    async with sessions.begin() as session:
+        row = await session.scalar(select(AccessTokenRow).where(AccessTokenRow.app_id == api.app_id)
+                                   .with_for_update())
+        if row is not None and not force and as_utc(row.expires_at) - REFRESH_MARGIN > now:
+            return row.token
+        response = await http.get(f"{api.base_url}/cgi-bin/token", params={
+            "grant_type": "client_credential", "appid": api.app_id, "secret": api.app_secret})
+        data = response.json()
+        if "access_token" not in data:
+            raise ApiError(int(data.get("errcode", -1)), str(data.get("errmsg", "")))
+        expires = now + timedelta(seconds=int(data.get("expires_in", 7200)))
+        if row is None:
+            session.add(AccessTokenRow(app_id=api.app_id, token=data["access_token"], expires_at=expires))
+        else:
+            row.token, row.expires_at = data["access_token"], expires
+        return data["access_token"]
+
+
+async def deliver_pending(sessions: async_sessionmaker, api: WeChatApi, http: httpx.AsyncClient, now: datetime,
+                          *, batch: int = 20) -> int:
+    """Send what is due; returns how many rows were delivered.
+
+    The token is read before the outbox rows are locked (SQLite allows one writer at a time).
+    """
+    token = await access_token(sessions, api, http, now)
+    delivered, token_rejected = 0, False
+    async with sessions.begin() as session:
+        rows = (await session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.channel == CHANNEL, OutboxRow.delivered_at.is_(None), OutboxRow.failed.is_(False),
+                   (OutboxRow.next_attempt_at.is_(None)) | (OutboxRow.next_attempt_at <= now))
+            .order_by(OutboxRow.id).limit(batch).with_for_update(skip_locked=True)
+        )).all()
+        for row in rows:
+            outcome = await _deliver(api, http, token, row, now)
+            delivered += outcome == "delivered"
+            token_rejected |= outcome == "token"
+    if token_rejected:
+        await access_token(sessions, api, http, now, force=True)
+    return delivered
+
+
+async def _deliver(api: WeChatApi, http: httpx.AsyncClient, token: str, row: OutboxRow, now: datetime) -> str:
+    """delivered, retry, failed, or token (the token was refused: refresh it and retry)."""
+    row.attempts += 1
+    try:
+        for message in messages_for(row.external_id, [Reply.from_dict(item) for item in row.replies]):
+            await _send(api, http, token, message)
+    except (ApiError, httpx.HTTPError) as problem:
+        code = getattr(problem, "code", 0)
+        row.last_error = str(problem)[:200]
+        if code in TOKEN_INVALID:
+            row.next_attempt_at = now
+            return "token"
+        if code in GIVE_UP or row.attempts >= MAX_ATTEMPTS:
+            row.failed = True
+            log.warning("wechat delivery given up after %d attempts (code %s)", row.attempts, code)
+            return "failed"
+        row.next_attempt_at = now + timedelta(seconds=2 ** row.attempts)
+        return "retry"
+    row.delivered_at = now
+    return "delivered"
+
+
+async def _send(api: WeChatApi, http: httpx.AsyncClient, token: str, message: dict) -> None:
+    response = await http.post(f"{api.base_url}/cgi-bin/message/custom/send", params={"access_token": token},
+                               json=message)
+    response.raise_for_status()
+    data = response.json()
+    if int(data.get("errcode", 0)) != 0:
+        raise ApiError(int(data["errcode"]), str(data.get("errmsg", "")))
+
+
+async def run_forever(sessions: Callable[[], async_sessionmaker], api: WeChatApi, *, interval: float = 1.0) -> None:
+    """The sender loop of a worker; several workers share the work through row locks."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        while True:
+            try:
+                await deliver_pending(sessions(), api, http, datetime.now(UTC))
+            except Exception:  # a failed round (database restart, network) must not stop the next one
+                log.exception("wechat outbox round failed")
+            await asyncio.sleep(interval)
