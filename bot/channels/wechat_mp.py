@@ -135,12 +135,12 @@ def routes(settings: WeChatSettings, engine: Callable[[], Engine], sessions: Cal
             else:
                 xml = body.decode("utf-8")
             message = parse_message(xml)
+            incoming = to_incoming(message, received_at=datetime.now(UTC)) if message is not None else None
         except (InvalidSignatureException, InvalidAppIdException):
             return PlainTextResponse("invalid signature", status_code=400)
         except Exception:  # malformed XML or an unknown shape: WeChat must get an answer, never a 500
             log.warning("wechat push could not be parsed")
             return PlainTextResponse(SUCCESS)
-        incoming = to_incoming(message, received_at=datetime.now(UTC))
         if incoming is None:
             return PlainTextResponse(SUCCESS)
         turn = asyncio.ensure_future(engine().handle(incoming))
