@@ -35,8 +35,8 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
         log.info("ready: %d FAQ entries, %d statutes", len(holder["runtime"].services.knowledge.faq),
                  len(holder["runtime"].services.knowledge.library))
         background = [asyncio.create_task(run_forever(holder["runtime"].sessions, holder["runtime"].services.staff))]
-        if config.wechat.token and config.wechat.app_id and config.wechat.app_secret:
-            api = WeChatApi(config.wechat.app_id, config.wechat.app_secret, config.wechat.api_base.rstrip("/"))
+        api = wechat_api(config)
+        if api is not None:
             background.append(asyncio.create_task(wechat_sender.run_forever(lambda: holder["runtime"].sessions, api)))
         try:
             yield
@@ -73,10 +73,19 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
                                      section.reply_budget_seconds, section.timestamp_window_seconds,
                                      section.max_body_bytes),
             lambda: holder["runtime"].engine, lambda: holder["runtime"].sessions,
+            api=wechat_api(config), evidence_dir=config.app.data_dir / "evidence",
         )
     routes += quiz_web.routes(lambda: holder["runtime"].sessions, lambda: holder["runtime"].services,
                               max_body_bytes=config.server.max_body_bytes)
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+def wechat_api(config: Config) -> WeChatApi | None:
+    """The WeChat API client settings, when the account's app id and secret are configured."""
+    section = config.wechat
+    if not (section.token and section.app_id and section.app_secret):
+        return None
+    return WeChatApi(section.app_id, section.app_secret, section.api_base.rstrip("/"))
 
 
 def app_from_environment() -> Starlette:

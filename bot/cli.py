@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
     quiz = commands.add_parser("quiz", help="the legal-knowledge quiz").add_subparsers(required=True, metavar="ACTION")
     quiz.add_parser("check", help="verify every answer key against its article").set_defaults(run=run_quiz_check)
 
+    wechat = commands.add_parser("wechat", help="WeChat official account").add_subparsers(required=True,
+                                                                                          metavar="ACTION")
+    menu = wechat.add_parser("menu", help="the custom menu").add_subparsers(required=True, metavar="ACTION")
+    menu.add_parser("push", help="create the menu from config.toml [[wechat.menu]]").set_defaults(run=run_menu_push)
+
     kb = commands.add_parser("kb", help="knowledge base tools").add_subparsers(required=True, metavar="ACTION")
     kb.add_parser("check", help="validate every FAQ citation against the statutes").set_defaults(run=run_kb_check)
     return parser
@@ -252,6 +257,43 @@ def run_quiz_check(_args, config: Config, _path) -> int:
         print(f"quiz check failed: {len(problems)} problem(s)")
         return 1
     print("quiz check passed: every key rests on its article, no wrong option is in it")
+    return 0
+
+
+def run_menu_push(_args, config: Config, _path) -> int:
+    from datetime import UTC, datetime
+
+    import httpx
+
+    from bot.app import wechat_api
+    from bot.channels.wechat_sender import ApiError, push_menu
+    from bot.db import create_engine, create_session_factory, upgrade
+
+    api = wechat_api(config)
+    if api is None or not config.wechat.menu:
+        print("需要 WEIQUAN_WECHAT_TOKEN / APP_ID / APP_SECRET 和 config.toml 中的 [[wechat.menu]]", file=sys.stderr)
+        return 2
+    buttons = [
+        {"name": b.name, "sub_button": [{"type": "click", "name": s.name, "key": s.key} for s in b.sub]} if b.sub
+        else {"type": "click", "name": b.name, "key": b.key}
+        for b in config.wechat.menu
+    ]
+
+    async def push() -> None:
+        engine = create_engine(config.database_url, busy_timeout_ms=config.database.busy_timeout_ms)
+        try:
+            await upgrade(engine)
+            async with httpx.AsyncClient(timeout=10) as http:
+                await push_menu(create_session_factory(engine), api, http, buttons, datetime.now(UTC))
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(push())
+    except ApiError as problem:
+        print(f"WeChat refused the menu: {problem}", file=sys.stderr)
+        return 1
+    print(f"menu pushed: {', '.join(b['name'] for b in buttons)}")
     return 0
 
 

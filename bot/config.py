@@ -142,6 +142,23 @@ class QuizSection:
 
 
 @dataclass(frozen=True)
+class MenuItemSection:
+    """A menu entry; a click comes back as an event carrying its key, routed like a button payload."""
+
+    name: str
+    key: str
+
+
+@dataclass(frozen=True)
+class MenuButtonSection:
+    """A top-level button of the custom menu: clickable itself (key) or opening up to 5 entries (sub)."""
+
+    name: str
+    key: str = ""
+    sub: tuple[MenuItemSection, ...] = ()
+
+
+@dataclass(frozen=True)
 class WeChatSection:
     """The WeChat official account channel; on when the token is set (from the environment)."""
 
@@ -156,6 +173,7 @@ class WeChatSection:
     app_id: str = ""
     app_secret: str = ""
     api_base: str = "https://api.weixin.qq.com"
+    menu: tuple[MenuButtonSection, ...] = ()
 
 
 SECRET_KEYS = {("wechat", "token"), ("wechat", "aes_key"), ("wechat", "app_secret")}

@@ -9,6 +9,7 @@ answered "success" at once and its replies are queued in the outbox for the cust
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -16,7 +17,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
+import httpx
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -27,7 +30,9 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import TextReply
 
 from bot import texts
+from bot.channels import evidence
 from bot.channels.web import read_limited
+from bot.channels.wechat_sender import ApiError, WeChatApi, fetch_media, send_typing
 from bot.core.engine import Engine
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
 from bot.core.tables import OutboxRow
@@ -36,6 +41,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "wechat"
 SUCCESS = "success"
+MEDIA_TIMEOUT_SECONDS = 2.5
 FORBIDDEN_XML = (b"<!DOCTYPE", b"<!ENTITY")
 """Entity declarations have no place in WeChat's XML: refuse them before any parser sees them."""
 
@@ -97,8 +103,9 @@ def render_text(replies: tuple[Reply, ...]) -> str:
     return "\n\n".join(parts)
 
 
-def routes(settings: WeChatSettings, engine: Callable[[], Engine], sessions: Callable[[], async_sessionmaker]
-           ) -> list[Route]:
+def routes(settings: WeChatSettings, engine: Callable[[], Engine], sessions: Callable[[], async_sessionmaker], *,
+           api: WeChatApi | None, evidence_dir: Path) -> list[Route]:
+    """`api` (app id and secret configured) lets photos be fetched and slow answers show "typing"."""
     crypto = WeChatCrypto(settings.token, settings.aes_key, settings.app_id) if settings.aes_key else None
 
     def fresh(timestamp: str) -> bool:
@@ -143,11 +150,15 @@ def routes(settings: WeChatSettings, engine: Callable[[], Engine], sessions: Cal
             return PlainTextResponse(SUCCESS)
         if incoming is None:
             return PlainTextResponse(SUCCESS)
+        if incoming.kind is MessageKind.MEDIA and api is not None:
+            incoming = await _keep_evidence(incoming, api, sessions(), evidence_dir)
         turn = asyncio.ensure_future(engine().handle(incoming))
         try:
             replies = await asyncio.wait_for(asyncio.shield(turn), settings.reply_budget_seconds)
         except TimeoutError:
             turn.add_done_callback(lambda done: asyncio.ensure_future(_queue_late(sessions(), incoming, done)))
+            if api is not None:
+                asyncio.ensure_future(_typing(api, sessions(), incoming.user.external_id))
             log.info("wechat turn over budget: answered through the outbox")
             return PlainTextResponse(SUCCESS)
         if not replies:
@@ -161,6 +172,24 @@ def routes(settings: WeChatSettings, engine: Callable[[], Engine], sessions: Cal
         Route(settings.path, verify_url, methods=["GET"]),
         Route(settings.path, receive, methods=["POST"]),
     ]
+
+
+async def _keep_evidence(incoming: IncomingMessage, api: WeChatApi, sessions: async_sessionmaker,
+                         folder: Path) -> IncomingMessage:
+    """Fetch the photo now (WeChat keeps it 3 days), store it by hash; the message then names the file."""
+    try:
+        async with httpx.AsyncClient(timeout=MEDIA_TIMEOUT_SECONDS) as http:
+            data, content_type = await fetch_media(sessions, api, http, incoming.media_id, datetime.now(UTC))
+    except (ApiError, httpx.HTTPError):
+        log.warning("wechat media could not be fetched; keeping the media id")
+        return incoming
+    name = await asyncio.to_thread(evidence.store, folder, data, content_type)
+    return dataclasses.replace(incoming, media_id=f"evidence:{name}")
+
+
+async def _typing(api: WeChatApi, sessions: async_sessionmaker, openid: str) -> None:
+    async with httpx.AsyncClient(timeout=MEDIA_TIMEOUT_SECONDS) as http:
+        await send_typing(sessions, api, http, openid, datetime.now(UTC))
 
 
 async def _queue_late(sessions: async_sessionmaker, incoming: IncomingMessage, turn: asyncio.Future) -> None:

@@ -105,6 +105,42 @@ async def access_token(sessions: async_sessionmaker, api: WeChatApi, http: httpx
         return data["access_token"]
 
 
+async def fetch_media(sessions: async_sessionmaker, api: WeChatApi, http: httpx.AsyncClient, media_id: str,
+                      now: datetime) -> tuple[bytes, str]:
+    """A user's photo or file (temporary media expire after 3 days, so fetch it at once)."""
+    token = await access_token(sessions, api, http, now)
+    response = await http.get(f"{api.base_url}/cgi-bin/media/get", params={"access_token": token,
+                                                                             "media_id": media_id})
+    response.raise_for_status()
+    kind = response.headers.get("content-type", "")
+    if kind.startswith("application/json") or kind.startswith("text/"):
+        data = response.json()
+        raise ApiError(int(data.get("errcode", -1)), str(data.get("errmsg", "")))
+    return response.content, kind
+
+
+async def send_typing(sessions: async_sessionmaker, api: WeChatApi, http: httpx.AsyncClient, openid: str,
+                      now: datetime) -> None:
+    """The "正在输入" indicator while a slow answer is prepared; best effort."""
+    try:
+        token = await access_token(sessions, api, http, now)
+        await http.post(f"{api.base_url}/cgi-bin/message/custom/typing", params={"access_token": token},
+                        json={"touser": openid, "command": "Typing"})
+    except (ApiError, httpx.HTTPError):
+        log.info("wechat typing indicator not sent")
+
+
+async def push_menu(sessions: async_sessionmaker, api: WeChatApi, http: httpx.AsyncClient, buttons: list[dict],
+                    now: datetime) -> None:
+    """Create the custom menu (CLICK buttons come back as events with their key)."""
+    token = await access_token(sessions, api, http, now)
+    response = await http.post(f"{api.base_url}/cgi-bin/menu/create", params={"access_token": token},
+                               json={"button": buttons})
+    data = response.json()
+    if int(data.get("errcode", 0)) != 0:
+        raise ApiError(int(data["errcode"]), str(data.get("errmsg", "")))
+
+
 async def deliver_pending(sessions: async_sessionmaker, api: WeChatApi, http: httpx.AsyncClient, now: datetime,
                           *, batch: int = 20) -> int:
     """Send what is due; returns how many rows were delivered.

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 
@@ -16,7 +20,7 @@ from bot.complaints.models import CaseRow
 from bot.core.messages import Button, Reply
 from bot.core.tables import OutboxRow, TurnEventRow
 from bot.runtime import start_runtime
-from tests.conftest import make_config
+from tests.conftest import PROJECT_ROOT, make_config
 from tests.fakes.wechat import FakeWeChatApi, WeChatPlatform, generate_aes_key
 from tests.scenarios.chat import COMPLAINT_ANSWERS
 
@@ -220,3 +224,63 @@ async def test_two_workers_on_one_database_agree(tmp_path, database_url, knowled
     finally:
         await first.close()
         await second.close()
+
+
+async def test_photos_are_fetched_at_once_and_kept_by_hash(tmp_path, database_url, knowledge):
+    async with FakeWeChatApi() as api:
+        png = api.add_media("MEDIA_receipt")
+        config = make_config(tmp_path, database_url, WEIQUAN_WECHAT_TOKEN=TOKEN, WEIQUAN_WECHAT_APP_ID=APP_ID,
+                             WEIQUAN_WECHAT_APP_SECRET="secret", WEIQUAN_WECHAT_API_BASE=api.base_url)
+        runtime = await start_runtime(config, knowledge=knowledge)
+        try:
+            app = create_app(config, runtime=runtime)
+            wx = platform()
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+                for answer in COMPLAINT_ANSWERS[:11]:
+                    await push(client, wx, wx.text("oPhoto", answer))
+                await push(client, wx, wx.image("oPhoto", "MEDIA_receipt"))
+                for answer in [*COMPLAINT_ANSWERS[12:], "确认"]:
+                    await push(client, wx, wx.text("oPhoto", answer))
+            async with runtime.sessions() as session:
+                case = await session.scalar(select(CaseRow))
+        finally:
+            await runtime.close()
+    digest = hashlib.sha256(png).hexdigest()
+    assert case.evidence == [f"media:evidence:{digest}.png"]
+    assert (config.app.data_dir / "evidence" / f"{digest}.png").read_bytes() == png
+
+
+async def test_a_slow_answer_shows_typing(tmp_path, database_url, knowledge):
+    async with FakeWeChatApi() as api:
+        config = make_config(tmp_path, database_url, WEIQUAN_WECHAT_TOKEN=TOKEN, WEIQUAN_WECHAT_APP_ID=APP_ID,
+                             WEIQUAN_WECHAT_APP_SECRET="secret", WEIQUAN_WECHAT_API_BASE=api.base_url,
+                             WEIQUAN_WECHAT_REPLY_BUDGET_SECONDS="0")
+        runtime = await start_runtime(config, knowledge=knowledge)
+        try:
+            app = create_app(config, runtime=runtime)
+            wx = platform()
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+                await push(client, wx, wx.text("oTyping", "网购的衣服七天内能退吗"))
+            for _ in range(50):
+                if api.typing:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await runtime.close()
+    assert api.typing == [("oTyping", "Typing")]
+
+
+async def test_the_menu_is_pushed_from_config(tmp_path):
+    async with FakeWeChatApi() as api:
+        env = {**os.environ, "WEIQUAN_APP_DATA_DIR": str(tmp_path), "WEIQUAN_WECHAT_TOKEN": TOKEN,
+               "WEIQUAN_WECHAT_APP_ID": APP_ID, "WEIQUAN_WECHAT_APP_SECRET": "secret",
+               "WEIQUAN_WECHAT_API_BASE": api.base_url}
+        env.pop("DATABASE_URL", None)
+        done = await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-m", "bot", "wechat", "menu", "push"], env=env, cwd=PROJECT_ROOT,
+            capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    (menu,) = api.menus
+    names = [button["name"] for button in menu["button"]]
+    assert names == ["问答", "投诉维权", "更多"]
+    assert {"type": "click", "name": "查进度", "key": "status"} in menu["button"][1]["sub_button"]
