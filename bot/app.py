@@ -71,7 +71,7 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
         routes += wechat_mp.routes(
             wechat_mp.WeChatSettings(section.path, section.token, section.app_id, section.aes_key,
                                      section.reply_budget_seconds, section.timestamp_window_seconds,
-                                     section.max_body_bytes),
+                                     section.max_body_bytes, section.kf_account),
             lambda: holder["runtime"].engine, lambda: holder["runtime"].sessions,
             api=wechat_api(config), evidence_dir=config.app.data_dir / "evidence",
         )

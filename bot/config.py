@@ -173,6 +173,10 @@ class WeChatSection:
     app_id: str = ""
     app_secret: str = ""
     api_base: str = "https://api.weixin.qq.com"
+    transfer_customer_service: bool = False
+    """Hand citizens who ask for a person to WeChat's own customer-service system instead of the console."""
+    kf_account: str = ""
+    """Name this 客服 account in the transfer (wechatpy's reply class cannot)."""
     menu: tuple[MenuButtonSection, ...] = ()
 
 

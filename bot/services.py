@@ -25,6 +25,8 @@ class Services:
     staff: StaffSettings
     quiz: QuizSettings
     quiz_bank: QuizBank
+    native_handoff: frozenset[str] = frozenset()
+    """Channels whose own customer-service system takes hand-offs (config), not the staff console."""
     max_suggestions: int = 3
     """How many "你是不是想问" suggestions to offer."""
     max_text_chars: int = 2000
@@ -80,6 +82,7 @@ def build_services(config: Config, knowledge: KnowledgeBase) -> Services:
         staff=staff_settings(config),
         quiz=quiz_settings(config),
         quiz_bank=QuizBank({q.id: q for q in load_quiz_questions(knowledge)}),
+        native_handoff=frozenset({"wechat"} if config.wechat.transfer_customer_service else ()),
         max_suggestions=config.knowledge.max_suggestions,
         max_text_chars=config.conversation.max_text_chars,
     )

@@ -31,7 +31,13 @@ def with_person(turn: Turn) -> bool:
 
 
 async def request_human(turn: Turn) -> Outcome:
-    """人工 / the button: queue for a person, or register a callback outside duty hours."""
+    """人工 / the button: queue for a person, or register a callback outside duty hours.
+
+    Where the platform's own customer service is configured, the channel hands the citizen over.
+    """
+    services: Services = turn.services
+    if turn.conversation.user.channel in services.native_handoff:
+        return Outcome((Reply(texts.HANDOFF_NATIVE, handoff=True),), label="human_native")
     reply = await queue_for_person(turn, "requested")
     return Outcome((Reply(reply),), wants_human=True, label="human")
 

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import logging
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,6 +56,7 @@ class WeChatSettings:
     reply_budget_seconds: float
     timestamp_window_seconds: int
     max_body_bytes: int
+    kf_account: str = ""
 
 
 def signature_of(*parts: str) -> str:
@@ -101,6 +103,20 @@ def render_text(replies: tuple[Reply, ...]) -> str:
         lines += [texts.WECHAT_OPTION.format(number=n, label=b.label) for n, b in enumerate(reply.buttons, 1)]
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+def transfer_xml(account_id: str, openid: str, kf_account: str) -> str:
+    """The passive reply that hands the user to WeChat's 客服, naming an agent when configured.
+
+    https://developers.weixin.qq.com/doc/offiaccount/Customer_Service/Forwarding_of_messages_to_service_center.html
+    """
+    root = ET.Element("xml")
+    for tag, value in (("ToUserName", openid), ("FromUserName", account_id), ("CreateTime", str(int(time.time()))),
+                       ("MsgType", "transfer_customer_service")):
+        ET.SubElement(root, tag).text = value
+    if kf_account:
+        ET.SubElement(ET.SubElement(root, "TransInfo"), "KfAccount").text = kf_account
+    return ET.tostring(root, encoding="unicode")
 
 
 def routes(settings: WeChatSettings, engine: Callable[[], Engine], sessions: Callable[[], async_sessionmaker], *,
@@ -163,7 +179,10 @@ def routes(settings: WeChatSettings, engine: Callable[[], Engine], sessions: Cal
             return PlainTextResponse(SUCCESS)
         if not replies:
             return PlainTextResponse(SUCCESS)
-        reply = TextReply(source=message.target, target=message.source, content=render_text(replies)).render()
+        if any(r.handoff for r in replies):
+            reply = transfer_xml(message.target, message.source, settings.kf_account)
+        else:
+            reply = TextReply(source=message.target, target=message.source, content=render_text(replies)).render()
         if encrypted:
             reply = crypto.encrypt_message(reply, nonce, timestamp)
         return Response(reply, media_type="application/xml")

@@ -56,13 +56,16 @@ class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
     citations: tuple[CitedArticle, ...] = ()
+    handoff: bool = False
+    """The citizen goes to a person on the platform's own customer-service system (WeChat's 客服)."""
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "text": self.text,
             "buttons": [{"label": b.label, "payload": b.payload} for b in self.buttons],
             "citations": [{"law": c.law, "article": c.article} for c in self.citations],
         }
+        return data | ({"handoff": True} if self.handoff else {})
 
     @classmethod
     def from_dict(cls, data: dict) -> Reply:
@@ -70,4 +73,5 @@ class Reply:
             text=data["text"],
             buttons=tuple(Button(b["label"], b["payload"]) for b in data.get("buttons", [])),
             citations=tuple(CitedArticle(c["law"], c["article"]) for c in data.get("citations", [])),
+            handoff=bool(data.get("handoff", False)),
         )

@@ -284,3 +284,51 @@ async def test_the_menu_is_pushed_from_config(tmp_path):
     names = [button["name"] for button in menu["button"]]
     assert names == ["问答", "投诉维权", "更多"]
     assert {"type": "click", "name": "查进度", "key": "status"} in menu["button"][1]["sub_button"]
+
+
+async def test_hand_off_to_wechats_own_customer_service_when_configured(tmp_path, database_url, knowledge):
+    config = make_config(tmp_path, database_url, WEIQUAN_WECHAT_TOKEN=TOKEN, WEIQUAN_WECHAT_APP_ID=APP_ID,
+                         WEIQUAN_WECHAT_AES_KEY=AES_KEY, WEIQUAN_WECHAT_TRANSFER_CUSTOMER_SERVICE="true",
+                         WEIQUAN_WECHAT_KF_ACCOUNT="kf2001@gh_test")
+    runtime = await start_runtime(config, knowledge=knowledge)
+    try:
+        app = create_app(config, runtime=runtime)
+        wx = platform("safe")
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            _, reply = await push(client, wx, wx.text("oKf", "转人工"))
+    finally:
+        await runtime.close()
+    assert reply["MsgType"] == "transfer_customer_service"
+    assert reply["TransInfo.KfAccount"] == "kf2001@gh_test"
+
+
+async def test_staff_replies_reach_a_wechat_user(wechat):
+    runtime, client, _config = wechat
+    wx = platform()
+    _, queued = await push(client, wx, wx.text("oStaff", "人工"))
+    assert "转接人工" in queued["Content"]
+    from bot.staff import queue
+    from bot.staff.auth import StaffUser
+    from tests.staff.console import create_staff
+
+    await create_staff(runtime, "agent9", "agent")
+    agent = StaffUser(1, "agent9", "小王", "agent")
+    async with runtime.sessions.begin() as session:
+        (waiting,) = await queue.waiting(session)
+        await queue.claim(session, waiting.id, agent, datetime.now(UTC), max_open=3)
+        await queue.staff_reply(session, waiting, agent, "您好，请讲。", datetime.now(UTC))
+    async with FakeWeChatApi() as api, httpx.AsyncClient() as http:
+        await deliver_pending(runtime.sessions, WeChatApi(APP_ID, "secret", api.base_url), http, datetime.now(UTC))
+        sent = api.sent_texts("oStaff")
+    assert any("已接入" in text for text in sent) and any("您好，请讲" in text for text in sent)
+    response, reply = await push(client, wx, wx.text("oStaff", "我家楼下超市卖过期面包"))
+    assert response.text == "success" and reply is None, "while a person is attached the bot is silent"
+
+
+async def test_the_quiz_over_wechat(wechat):
+    _runtime, client, _config = wechat
+    wx = platform()
+    _, first = await push(client, wx, wx.text("oQuiz", "答题"))
+    assert "第1/10题" in first["Content"] and "A. " in first["Content"]
+    _, second = await push(client, wx, wx.text("oQuiz", "A"))
+    assert ("回答正确" in second["Content"] or "回答错误" in second["Content"]) and "第2/10题" in second["Content"]
