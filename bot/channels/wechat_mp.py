@@ -83,6 +83,9 @@ def to_incoming(message, *, received_at: datetime) -> IncomingMessage | None:
                                    received_at=received_at)
         return None  # unsubscribe, VIEW, location reports: nothing to say
     key = f"{CHANNEL}:{message.source}:{message.id}"
+    menu_choice = getattr(message, "_data", {}).get("bizmsgmenuid")
+    if kind == "text" and menu_choice:  # a click on a msgmenu option we sent: the option's id is the payload
+        return IncomingMessage(user, MessageKind.BUTTON, payload=menu_choice, dedup_key=key, received_at=received_at)
     if kind == "text":
         return IncomingMessage(user, MessageKind.TEXT, text=message.content or "", dedup_key=key,
                                received_at=received_at)

@@ -332,3 +332,10 @@ async def test_the_quiz_over_wechat(wechat):
     assert "第1/10题" in first["Content"] and "A. " in first["Content"]
     _, second = await push(client, wx, wx.text("oQuiz", "A"))
     assert ("回答正确" in second["Content"] or "回答错误" in second["Content"]) and "第2/10题" in second["Content"]
+
+
+async def test_a_click_on_a_msgmenu_option_presses_that_button(wechat):
+    _runtime, client, _config = wechat
+    wx = platform()
+    _, reply = await push(client, wx, wx.menu_click("oMenu", "complaint", "我要投诉/举报"))
+    assert "投诉还是举报" in reply["Content"]
