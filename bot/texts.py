@@ -346,3 +346,34 @@ QUIZ_REPORT_DONE = "谢谢指正！这道题已经转给工作人员核实。"
 
 # WeChat (bot/channels/wechat_mp.py)
 WECHAT_OPTION = "回复 {number}：{label}"
+
+# Staff reports and exports (bot/staff/reports.py)
+REPORT_DEMAND_MISSING = "未填"
+REPORT_TRIAGE_LABEL = "待确定承办单位"
+REPORT_YES = "是"
+REPORT_NO = "否"
+REPORT_GROUP_CELL = "是（第{group}组）"
+REPORT_COLUMNS = (
+    "编号", "类型", "状态", "承办单位代码", "商家", "诉求", "金额", "登记时间", "受理期限", "期限暂定", "群体投诉",
+)
+REPORT_CHART_BY_DAY = "每日登记案件数"
+REPORT_CHART_BY_STATUS = "案件状态分布"
+REPORT_CHART_BY_DEPARTMENT = "各承办单位案件数"
+REPORT_CHART_HOTSPOTS = "案件最多的商家（前10名）"
+REPORT_AXIS_DATE = "登记日期"
+REPORT_AXIS_COUNT = "件数"
+REPORT_NO_DATA = "暂无数据"
+REPORT_SHEET_SUMMARY = "汇总"
+REPORT_SHEET_CASES = "案件明细"
+REPORT_SUMMARY_TITLE = "投诉举报统计汇总"
+REPORT_SUMMARY_RANGE = "统计期间（按登记时间，协调世界时）"
+REPORT_SUMMARY_RANGE_VALUE = "{start} 至 {end}"
+REPORT_SUMMARY_TOTAL = "案件总数"
+REPORT_SUMMARY_DUE = "7日内到期的待处理案件"
+REPORT_SUMMARY_OVERDUE = "已超期的待处理案件"
+REPORT_SUMMARY_GROUPS = "群体投诉组数"
+REPORT_SECTION_KIND = "按类型"
+REPORT_SECTION_STATUS = "按状态"
+REPORT_SECTION_DEPARTMENT = "按承办单位"
+REPORT_SECTION_DEMAND = "按诉求"
+REPORT_SECTION_HOTSPOTS = "热点商家"

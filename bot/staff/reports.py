@@ -55,37 +55,6 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 """Text a spreadsheet would run as a formula (CSV injection): citizens type the business names."""
 DUBLIN_CORE_DESCRIPTION = "{http://purl.org/dc/elements/1.1/}description"
 
-# Display strings staff read (to move to bot/texts.py).
-DEMAND_MISSING = "未填"
-TRIAGE_LABEL = "待确定承办单位"
-YES = "是"
-NO = "否"
-GROUP_CELL = "是（第{group}组）"
-COLUMNS = (
-    "编号", "类型", "状态", "承办单位代码", "商家", "诉求", "金额", "登记时间", "受理期限", "期限暂定", "群体投诉",
-)
-CHART_BY_DAY = "每日登记案件数"
-CHART_BY_STATUS = "案件状态分布"
-CHART_BY_DEPARTMENT = "各承办单位案件数"
-CHART_HOTSPOTS = "案件最多的商家（前10名）"
-AXIS_DATE = "登记日期"
-AXIS_COUNT = "件数"
-NO_DATA = "暂无数据"
-SHEET_SUMMARY = "汇总"
-SHEET_CASES = "案件明细"
-SUMMARY_TITLE = "投诉举报统计汇总"
-SUMMARY_RANGE = "统计期间（按登记时间，协调世界时）"
-SUMMARY_RANGE_VALUE = "{start} 至 {end}"
-SUMMARY_TOTAL = "案件总数"
-SUMMARY_DUE = "7日内到期的待处理案件"
-SUMMARY_OVERDUE = "已超期的待处理案件"
-SUMMARY_GROUPS = "群体投诉组数"
-SECTION_KIND = "按类型"
-SECTION_STATUS = "按状态"
-SECTION_DEPARTMENT = "按承办单位"
-SECTION_DEMAND = "按诉求"
-SECTION_HOTSPOTS = "热点商家"
-
 
 @dataclass(frozen=True)
 class Summary:
@@ -126,14 +95,29 @@ class _Chart:
         if description is None or not description.text:
             raise ValueError("not a chart made by chart_svgs")
         data: dict[str, Any] = json.loads(description.text)
-        return cls(data["title"], tuple(data["keys"]), tuple(data["labels"]), tuple(data["values"]),
-                   data["horizontal"], data["axis"])
+        return cls(
+            data["title"],
+            tuple(data["keys"]),
+            tuple(data["labels"]),
+            tuple(data["values"]),
+            data["horizontal"],
+            data["axis"],
+        )
 
 
 async def summarize(session: AsyncSession, start: date, end: date, *, today: date) -> Summary:
     """Count the cases received from start to end (UTC dates, inclusive); deadlines are judged on `today`."""
-    columns = (CaseRow.received_at, CaseRow.kind, CaseRow.status, CaseRow.department_code, CaseRow.demand,
-               CaseRow.business_key, CaseRow.business_name, CaseRow.due_on, CaseRow.group_id)
+    columns = (
+        CaseRow.received_at,
+        CaseRow.kind,
+        CaseRow.status,
+        CaseRow.department_code,
+        CaseRow.demand,
+        CaseRow.business_key,
+        CaseRow.business_name,
+        CaseRow.due_on,
+        CaseRow.group_id,
+    )
     rows = (await session.execute(select(*columns).where(*_received_between(start, end)))).all()
     per_day = Counter(_as_utc(row.received_at).date() for row in rows)
     open_due = [row.due_on for row in rows if row.status == RECEIVED]
@@ -146,7 +130,7 @@ async def summarize(session: AsyncSession, start: date, end: date, *, today: dat
         by_kind=_count(row.kind for row in rows),
         by_status=_count(row.status for row in rows),
         by_department=_count(row.department_code or TRIAGE for row in rows),
-        by_demand=_count(row.demand or DEMAND_MISSING for row in rows),
+        by_demand=_count(row.demand or texts.REPORT_DEMAND_MISSING for row in rows),
         hotspots=_hotspots(rows),
         due_this_week=sum(today <= due <= week_end for due in open_due),
         overdue=sum(due < today for due in open_due),
@@ -161,9 +145,19 @@ def chart_svgs(summary: Summary, department_names: Mapping[str, str]) -> dict[st
 
 async def export_rows(session: AsyncSession, start: date, end: date) -> list[dict[str, object]]:
     """One row per case received from start to end (UTC dates), oldest first, without any identity."""
-    columns = (CaseRow.ticket, CaseRow.kind, CaseRow.status, CaseRow.department_code, CaseRow.business_name,
-               CaseRow.demand, CaseRow.amount, CaseRow.received_at, CaseRow.due_on, CaseRow.due_provisional,
-               CaseRow.group_id)
+    columns = (
+        CaseRow.ticket,
+        CaseRow.kind,
+        CaseRow.status,
+        CaseRow.department_code,
+        CaseRow.business_name,
+        CaseRow.demand,
+        CaseRow.amount,
+        CaseRow.received_at,
+        CaseRow.due_on,
+        CaseRow.due_provisional,
+        CaseRow.group_id,
+    )
     query = select(*columns).where(*_received_between(start, end)).order_by(CaseRow.received_at, CaseRow.id)
     return [_export_row(row) for row in (await session.execute(query)).all()]
 
@@ -172,8 +166,8 @@ def export_csv(rows: list[dict[str, object]]) -> str:
     """The rows as CSV text with a header; the caller encodes it as "utf-8-sig" so that Excel reads it."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    writer.writerows([_csv_cell(row.get(column)) for column in COLUMNS] for row in rows)
+    writer.writerow(texts.REPORT_COLUMNS)
+    writer.writerows([_csv_cell(row.get(column)) for column in texts.REPORT_COLUMNS] for row in rows)
     return buffer.getvalue()
 
 
@@ -182,9 +176,9 @@ def export_xlsx(rows: list[dict[str, object]], summary: Summary, charts: Mapping
     drawn = {key: _Chart.from_svg(svg) for key, svg in charts.items()}
     workbook = Workbook()
     summary_sheet = workbook.active
-    summary_sheet.title = SHEET_SUMMARY
+    summary_sheet.title = texts.REPORT_SHEET_SUMMARY
     _write_summary(summary_sheet, summary, drawn)
-    _write_cases(workbook.create_sheet(SHEET_CASES), rows)
+    _write_cases(workbook.create_sheet(texts.REPORT_SHEET_CASES), rows)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -225,21 +219,39 @@ def _hotspots(rows: Sequence[Row[Any]]) -> list[tuple[str, int]]:
 def _charts(summary: Summary, department_names: Mapping[str, str]) -> dict[str, _Chart]:
     days = [day.isoformat() for day, _ in summary.by_day]
     return {
-        "by_day": _Chart(CHART_BY_DAY, tuple(days), tuple(f"{day.month}/{day.day}" for day, _ in summary.by_day),
-                         tuple(count for _, count in summary.by_day), horizontal=False, axis=AXIS_DATE),
-        "by_status": _counts_chart(CHART_BY_STATUS, summary.by_status.items(), texts.CASE_STATUSES, horizontal=False),
-        "by_department": _counts_chart(CHART_BY_DEPARTMENT, summary.by_department.items(),
-                                       {**department_names, TRIAGE: TRIAGE_LABEL}, horizontal=True),
-        "hotspots": _counts_chart(CHART_HOTSPOTS, summary.hotspots, {}, horizontal=True),
+        "by_day": _Chart(
+            texts.REPORT_CHART_BY_DAY,
+            tuple(days),
+            tuple(f"{day.month}/{day.day}" for day, _ in summary.by_day),
+            tuple(count for _, count in summary.by_day),
+            horizontal=False,
+            axis=texts.REPORT_AXIS_DATE,
+        ),
+        "by_status": _counts_chart(
+            texts.REPORT_CHART_BY_STATUS, summary.by_status.items(), texts.CASE_STATUSES, horizontal=False
+        ),
+        "by_department": _counts_chart(
+            texts.REPORT_CHART_BY_DEPARTMENT,
+            summary.by_department.items(),
+            {**department_names, TRIAGE: texts.REPORT_TRIAGE_LABEL},
+            horizontal=True,
+        ),
+        "hotspots": _counts_chart(texts.REPORT_CHART_HOTSPOTS, summary.hotspots, {}, horizontal=True),
     }
 
 
-def _counts_chart(title: str, counts: Iterable[tuple[str, int]], labels: Mapping[str, str], *,
-                  horizontal: bool) -> _Chart:
+def _counts_chart(
+    title: str, counts: Iterable[tuple[str, int]], labels: Mapping[str, str], *, horizontal: bool
+) -> _Chart:
     """A bar chart of (key, count) pairs, each key shown by its label (or itself when it has none)."""
     pairs = list(counts)
-    return _Chart(title, tuple(key for key, _ in pairs), tuple(labels.get(key, key) for key, _ in pairs),
-                  tuple(count for _, count in pairs), horizontal)
+    return _Chart(
+        title,
+        tuple(key for key, _ in pairs),
+        tuple(labels.get(key, key) for key, _ in pairs),
+        tuple(count for _, count in pairs),
+        horizontal,
+    )
 
 
 def _render(chart: _Chart, image_format: str) -> bytes:
@@ -259,7 +271,7 @@ def _figure(chart: _Chart) -> Figure:
     axes = figure.add_subplot()
     axes.set_title(chart.title)
     if not chart.values:
-        axes.text(0.5, 0.5, NO_DATA, ha="center", va="center", transform=axes.transAxes)
+        axes.text(0.5, 0.5, texts.REPORT_NO_DATA, ha="center", va="center", transform=axes.transAxes)
         axes.set_axis_off()
     elif chart.horizontal:
         _draw_horizontal(axes, chart)
@@ -275,7 +287,7 @@ def _draw_horizontal(axes: Axes, chart: _Chart) -> None:
     axes.set_yticks(positions, [_shorten(label) for label in chart.labels])
     axes.invert_yaxis()
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_xlabel(AXIS_COUNT)
+    axes.set_xlabel(texts.REPORT_AXIS_COUNT)
 
 
 def _draw_vertical(axes: Axes, chart: _Chart) -> None:
@@ -287,12 +299,12 @@ def _draw_vertical(axes: Axes, chart: _Chart) -> None:
     labels = [_shorten(label) if index % step == 0 else "" for index, label in enumerate(chart.labels)]
     axes.set_xticks(positions, labels, rotation=30, ha="right", rotation_mode="anchor")
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_ylabel(AXIS_COUNT)
+    axes.set_ylabel(texts.REPORT_AXIS_COUNT)
     axes.set_xlabel(chart.axis)
 
 
 def _shorten(label: str) -> str:
-    return label if len(label) <= LABEL_CHARS else f"{label[:LABEL_CHARS - 1]}…"
+    return label if len(label) <= LABEL_CHARS else f"{label[: LABEL_CHARS - 1]}…"
 
 
 def _use_cjk_font(figure: Figure) -> None:
@@ -319,10 +331,10 @@ def _export_row(row: Row[Any]) -> dict[str, object]:
         row.amount,
         _as_utc(row.received_at).replace(tzinfo=None, microsecond=0),
         row.due_on,
-        YES if row.due_provisional else NO,
-        GROUP_CELL.format(group=row.group_id) if row.group_id is not None else NO,
+        texts.REPORT_YES if row.due_provisional else texts.REPORT_NO,
+        texts.REPORT_GROUP_CELL.format(group=row.group_id) if row.group_id is not None else texts.REPORT_NO,
     )
-    return dict(zip(COLUMNS, values, strict=True))
+    return dict(zip(texts.REPORT_COLUMNS, values, strict=True))
 
 
 def _csv_cell(value: object) -> str:
@@ -352,34 +364,38 @@ def _write_summary(sheet: Worksheet, summary: Summary, charts: Mapping[str, _Cha
 
 def _summary_lines(summary: Summary, department_names: Mapping[str, str]) -> list[tuple[list[object], bool]]:
     """The summary sheet's rows as (cells, bold); an empty row separates the tables."""
-    period = SUMMARY_RANGE_VALUE.format(start=summary.start.isoformat(), end=summary.end.isoformat())
+    period = texts.REPORT_SUMMARY_RANGE_VALUE.format(start=summary.start.isoformat(), end=summary.end.isoformat())
     lines: list[tuple[list[object], bool]] = [
-        ([SUMMARY_TITLE], True),
-        ([SUMMARY_RANGE, period], False),
-        ([SUMMARY_TOTAL, summary.total], False),
-        ([SUMMARY_DUE, summary.due_this_week], False),
-        ([SUMMARY_OVERDUE, summary.overdue], False),
-        ([SUMMARY_GROUPS, summary.groups], False),
+        ([texts.REPORT_SUMMARY_TITLE], True),
+        ([texts.REPORT_SUMMARY_RANGE, period], False),
+        ([texts.REPORT_SUMMARY_TOTAL, summary.total], False),
+        ([texts.REPORT_SUMMARY_DUE, summary.due_this_week], False),
+        ([texts.REPORT_SUMMARY_OVERDUE, summary.overdue], False),
+        ([texts.REPORT_SUMMARY_GROUPS, summary.groups], False),
     ]
     tables = (
-        (SECTION_KIND, summary.by_kind.items(), texts.CASE_KINDS),
-        (SECTION_STATUS, summary.by_status.items(), texts.CASE_STATUSES),
-        (SECTION_DEPARTMENT, summary.by_department.items(), {**department_names, TRIAGE: TRIAGE_LABEL}),
-        (SECTION_DEMAND, summary.by_demand.items(), {}),
-        (SECTION_HOTSPOTS, summary.hotspots, {}),
+        (texts.REPORT_SECTION_KIND, summary.by_kind.items(), texts.CASE_KINDS),
+        (texts.REPORT_SECTION_STATUS, summary.by_status.items(), texts.CASE_STATUSES),
+        (
+            texts.REPORT_SECTION_DEPARTMENT,
+            summary.by_department.items(),
+            {**department_names, TRIAGE: texts.REPORT_TRIAGE_LABEL},
+        ),
+        (texts.REPORT_SECTION_DEMAND, summary.by_demand.items(), {}),
+        (texts.REPORT_SECTION_HOTSPOTS, summary.hotspots, {}),
     )
     for title, counts, labels in tables:
-        lines += [([], False), ([title, AXIS_COUNT], True)]
+        lines += [([], False), ([title, texts.REPORT_AXIS_COUNT], True)]
         lines += [([labels.get(key, key), count], False) for key, count in counts]
     return lines
 
 
 def _write_cases(sheet: Worksheet, rows: list[dict[str, object]]) -> None:
     """The case rows under a bold, frozen header."""
-    _put(sheet, 1, COLUMNS, bold=True)
+    _put(sheet, 1, texts.REPORT_COLUMNS, bold=True)
     for number, row in enumerate(rows, start=2):
-        _put(sheet, number, [row.get(column) for column in COLUMNS])
-    amount = get_column_letter(COLUMNS.index("金额") + 1)
+        _put(sheet, number, [row.get(column) for column in texts.REPORT_COLUMNS])
+    amount = get_column_letter(texts.REPORT_COLUMNS.index("金额") + 1)
     for cell in sheet[amount][1:]:
         cell.number_format = "0.00"
     sheet.freeze_panes = "A2"

@@ -15,7 +15,6 @@ from openpyxl import load_workbook
 from bot.complaints.models import CaseGroupRow, CasePartyRow, CaseRow
 from bot.db import create_session_factory
 from bot.staff.reports import (
-    COLUMNS,
     Summary,
     chart_svgs,
     export_csv,
@@ -23,6 +22,7 @@ from bot.staff.reports import (
     export_xlsx,
     summarize,
 )
+from bot.texts import REPORT_COLUMNS as COLUMNS
 
 START, END, TODAY = date(2026, 3, 2), date(2026, 3, 6), date(2026, 3, 10)
 NAME, PHONE, HOME = "王小明", "+8613900001111", "新城区某某小区8号楼"
