@@ -35,7 +35,8 @@ EDIT = re.compile(r"^(?:修改|改一下|更改|改)\s*(.+)$")
 QUESTION = re.compile(r"[?？]$|吗$|呢$|什么意思|是什么|怎么办|怎么算|能不能|可不可以|多久")
 EDGE = re.compile(r"^[\s\W_]+|[\s\W_]+$")
 NUDGE_EVERY = 3
-SIDE_QUESTION_MAX_CHARS = 40
+SIDE_QUESTION_MAX_CHARS = 24
+"""Longer texts that end in a question are usually the answer itself (经过 often ends with 怎么办？)."""
 
 
 class Invalid(ValueError):

@@ -288,3 +288,10 @@ async def test_form_answers_stay_out_of_the_hand_off_transcript(runtime):
     assert "网购的衣服七天内能退吗" in recent
     for secret in SECRETS:
         assert secret not in recent
+
+
+async def test_an_account_of_what_happened_that_ends_in_a_question_is_kept_as_the_account(runtime):
+    citizen = Citizen(runtime, "facts-question")
+    await citizen.answer_all(*COMPLAINT_ANSWERS[:8])
+    screen = await citizen.say("新买的手机用了三天就黑屏了，找商家修，商家说是我摔的不给修，这种情况怎么办？")
+    assert "涉及金额" in screen, "stored as 经过 and moved on"
