@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import text
@@ -14,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.channels import quiz_web, web, wechat_mp, wechat_sender
+from bot.channels import quiz_web, telegram_sender, web, wechat_mp, wechat_sender
+from bot.channels.telegram_bot import TelegramChannel, TelegramSettings, make_bot
 from bot.channels.wechat_sender import WeChatApi
 from bot.config import Config, find_config_file, load_config
 from bot.runtime import Runtime, configure_logging, start_runtime
@@ -27,6 +29,8 @@ log = logging.getLogger(__name__)
 def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
     """The ASGI app. Starts its own runtime at startup unless one is handed in (tests)."""
     holder: dict[str, Runtime] = {"runtime": runtime} if runtime else {}
+    telegram_wake = asyncio.Event()
+    telegram = telegram_channel(config, lambda: holder["runtime"], telegram_wake.set)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette):
@@ -35,6 +39,10 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
         log.info("ready: %d FAQ entries, %d statutes", len(holder["runtime"].services.knowledge.faq),
                  len(holder["runtime"].services.knowledge.library))
         background = [asyncio.create_task(run_forever(holder["runtime"].sessions, holder["runtime"].services.staff))]
+        if telegram is not None:
+            await telegram.bot.initialize()
+            background.append(asyncio.create_task(
+                telegram_sender.run_forever(lambda: holder["runtime"].sessions, telegram.bot, telegram_wake)))
         api = wechat_api(config)
         if api is not None:
             background.append(asyncio.create_task(wechat_sender.run_forever(lambda: holder["runtime"].sessions, api)))
@@ -43,6 +51,8 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
         finally:
             for task in background:
                 task.cancel()
+            if telegram is not None:
+                await telegram.bot.shutdown()
             if own:
                 await holder["runtime"].close()
 
@@ -75,9 +85,27 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
             lambda: holder["runtime"].engine, lambda: holder["runtime"].sessions,
             api=wechat_api(config), evidence_dir=config.app.data_dir / "evidence",
         )
+    if telegram is not None:
+        routes += telegram.routes()
     routes += quiz_web.routes(lambda: holder["runtime"].sessions, lambda: holder["runtime"].services,
                               max_body_bytes=config.server.max_body_bytes)
-    return Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.telegram = telegram
+    return app
+
+
+def telegram_channel(
+    config: Config, runtime: Callable[[], Runtime], wake: Callable[[], None]
+) -> TelegramChannel | None:
+    """The Telegram channel when its token is set."""
+    section = config.telegram
+    if not section.token:
+        return None
+    return TelegramChannel(
+        TelegramSettings(section.path, section.secret, section.staff_chat_id, section.max_body_bytes),
+        make_bot(section.token, section.api_base), lambda: runtime().engine, lambda: runtime().sessions,
+        evidence_dir=config.app.data_dir / "evidence", wake=wake,
+    )
 
 
 def wechat_api(config: Config) -> WeChatApi | None:

@@ -67,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     menu = wechat.add_parser("menu", help="the custom menu").add_subparsers(required=True, metavar="ACTION")
     menu.add_parser("push", help="create the menu from config.toml [[wechat.menu]]").set_defaults(run=run_menu_push)
 
+    telegram = commands.add_parser("telegram", help="Telegram bot").add_subparsers(required=True, metavar="ACTION")
+    hook = telegram.add_parser("webhook", help="the webhook").add_subparsers(required=True, metavar="ACTION")
+    hook_set = hook.add_parser("set", help="register URL (with the secret token) and publish the commands")
+    hook_set.add_argument("url")
+    hook_set.set_defaults(run=run_webhook_set)
+    telegram.add_parser("poll", help="run with long polling instead of a webhook").set_defaults(run=run_telegram_poll)
+
     kb = commands.add_parser("kb", help="knowledge base tools").add_subparsers(required=True, metavar="ACTION")
     kb.add_parser("check", help="validate every FAQ citation against the statutes").set_defaults(run=run_kb_check)
     return parser
@@ -295,6 +302,59 @@ def run_menu_push(_args, config: Config, _path) -> int:
         return 1
     print(f"menu pushed: {', '.join(b['name'] for b in buttons)}")
     return 0
+
+
+def run_webhook_set(args, config: Config, _path) -> int:
+    from telegram import BotCommand
+
+    from bot import texts
+    from bot.channels.telegram_bot import ALLOWED_UPDATES, make_bot
+
+    if not config.telegram.token or not config.telegram.secret:
+        print("需要 WEIQUAN_TELEGRAM_TOKEN 和 WEIQUAN_TELEGRAM_SECRET", file=sys.stderr)
+        return 2
+
+    async def register() -> None:
+        async with make_bot(config.telegram.token, config.telegram.api_base) as bot:
+            await bot.set_webhook(args.url, secret_token=config.telegram.secret, allowed_updates=ALLOWED_UPDATES)
+            await bot.set_my_commands([BotCommand(name, text) for name, text in texts.TELEGRAM_COMMANDS.items()])
+
+    asyncio.run(register())
+    print(f"webhook set to {args.url}; commands published")
+    return 0
+
+
+def run_telegram_poll(_args, config: Config, _path) -> int:
+    from bot.app import telegram_channel
+    from bot.channels import telegram_sender
+    from bot.runtime import configure_logging, start_runtime
+
+    if not config.telegram.token:
+        print("需要 WEIQUAN_TELEGRAM_TOKEN", file=sys.stderr)
+        return 2
+    configure_logging(config)
+
+    async def poll() -> int:
+        runtime = await start_runtime(config)
+        wake = asyncio.Event()
+        channel = telegram_channel(config, lambda: runtime, wake.set)
+        try:
+            async with channel.bot as bot:
+                hook = await bot.get_webhook_info()
+                if hook.url:
+                    print(f"a webhook is set ({hook.url}); polling would miss updates. Remove it first.",
+                          file=sys.stderr)
+                    return 2
+                sender = asyncio.create_task(telegram_sender.run_forever(lambda: runtime.sessions, bot, wake))
+                try:
+                    await channel.poll_updates()
+                finally:
+                    sender.cancel()
+        finally:
+            await runtime.close()
+        return 0
+
+    return asyncio.run(poll())
 
 
 def run_kb_check(_args, config: Config, _path) -> int:

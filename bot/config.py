@@ -180,7 +180,22 @@ class WeChatSection:
     menu: tuple[MenuButtonSection, ...] = ()
 
 
-SECRET_KEYS = {("wechat", "token"), ("wechat", "aes_key"), ("wechat", "app_secret")}
+@dataclass(frozen=True)
+class TelegramSection:
+    """The Telegram bot channel; on when the token is set (from the environment)."""
+
+    path: str = "/telegram"
+    token: str = ""
+    secret: str = ""
+    """The webhook's secret token, checked on every update."""
+    api_base: str = "https://api.telegram.org"
+    staff_chat_id: int = 0
+    """A staff group where hand-offs are posted and answered by replying (0: console only)."""
+    max_body_bytes: int = 262144
+
+
+SECRET_KEYS = {("wechat", "token"), ("wechat", "aes_key"), ("wechat", "app_secret"), ("telegram", "token"),
+               ("telegram", "secret")}
 """Read from the environment only (WEIQUAN_WECHAT_TOKEN …), never from config.toml."""
 
 
@@ -195,6 +210,7 @@ class Config:
     staff: StaffSection = field(default_factory=StaffSection)
     quiz: QuizSection = field(default_factory=QuizSection)
     wechat: WeChatSection = field(default_factory=WeChatSection)
+    telegram: TelegramSection = field(default_factory=TelegramSection)
 
     @property
     def database_url(self) -> str:

@@ -377,3 +377,12 @@ REPORT_SECTION_STATUS = "按状态"
 REPORT_SECTION_DEPARTMENT = "按承办单位"
 REPORT_SECTION_DEMAND = "按诉求"
 REPORT_SECTION_HOTSPOTS = "热点商家"
+
+# Telegram (bot/channels/telegram_bot.py)
+TELEGRAM_STAFF_NEW = "新的人工会话 #H{id}（{reason}）。回复这条消息即可答复市民；回复 /close 结束会话。"
+TELEGRAM_STAFF_CITIZEN_SAYS = "#H{id} 市民：{text}\n（回复这条消息答复）"
+TELEGRAM_CLOSED_IN_CHAT = "在工作群中结束"
+TELEGRAM_COMMANDS = {
+    "start": "开始 / 菜单", "help": "帮助", "ask": "提问", "complaint": "投诉或举报", "status": "查进度",
+    "quiz": "法律答题", "human": "转人工", "cancel": "取消当前操作",
+}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from bot import texts
 from bot.core.dialogs import Outcome, Turn
-from bot.core.messages import Button, MessageKind, Reply
+from bot.core.messages import Button, MessageKind, Poll, Reply
 from bot.quiz import service
 from bot.quiz.models import QuizAttemptRow
 from bot.quiz.service import Feedback, QuizRefused, Served
@@ -97,7 +97,9 @@ def question_reply(served: Served) -> Reply:
                                         stem=question.stem)]
     lines += [f"{LETTERS[i]}. {option}" for i, option in enumerate(question.options)]
     buttons = tuple(Button(LETTERS[i], f"quiz:{LETTERS[i]}") for i in range(len(question.options)))
-    return Reply("\n".join(lines), buttons)
+    poll = Poll(lines[0], question.options, tuple(sorted(question.answer)), question.explanation,
+                served.seconds)
+    return Reply("\n".join(lines), buttons, poll=poll)
 
 
 async def _report(turn: Turn, attempt_id: int, note: str) -> Outcome:

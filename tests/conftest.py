@@ -19,6 +19,8 @@ from bot.config import Config, ShiftSection, load_config
 from bot.knowledge_setup import load_knowledge_base
 from bot.runtime import start_runtime
 
+os.environ.setdefault("PTB_TIMEDELTA", "true")  # as bot.channels.telegram_bot.make_bot sets it
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith("postgresql") else ""
 

@@ -61,7 +61,12 @@ def _identifier(body: dict, key: str, max_chars: int, *, required: bool) -> str 
 
 
 def render(replies: tuple[Reply, ...]) -> dict:
-    return {"replies": [reply.to_dict() for reply in replies]}
+    """The JSON a browser gets: text, buttons, citations (never a quiz poll's key)."""
+    return {"replies": [
+        {"text": r.text, "buttons": [{"label": b.label, "payload": b.payload} for b in r.buttons],
+         "citations": [{"law": c.law, "article": c.article} for c in r.citations]}
+        for r in replies
+    ]}
 
 
 def routes(engine: Callable[[], Engine], sessions: Callable[[], async_sessionmaker], *,

@@ -7,11 +7,12 @@ import hashlib
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import dedup
 from bot.core.choices import remember_choices, resolve_numbered_choice
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 
+TurnHook = Callable[[AsyncSession, IncomingMessage, tuple[Reply, ...]], Awaitable[None]]
+
 
 class TurnConflict(RuntimeError):
     """The turn lost the race for the conversation row too many times in a row."""
@@ -47,11 +50,13 @@ class Engine:
         self._services = services
         self._idle_expiry = idle_expiry
 
-    async def handle(self, message: IncomingMessage) -> tuple[Reply, ...]:
+    async def handle(self, message: IncomingMessage, *, within_turn: TurnHook | None = None) -> tuple[Reply, ...]:
+        """The turn's replies. `within_turn` runs in the turn's own transaction, and not for a duplicate:
+        a channel that delivers later queues the replies there, so they are saved exactly once with the turn."""
         started = time.perf_counter()
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                return await self._attempt(message, started)
+                return await self._attempt(message, started, within_turn)
             except dedup.AlreadyClaimed:
                 replies = await self._replies_of_earlier(message, started)
                 if replies is not None:
@@ -61,7 +66,8 @@ class Engine:
                 await asyncio.sleep(random.uniform(0, 0.02 * attempt))
         raise TurnConflict(message.user.channel)
 
-    async def _attempt(self, message: IncomingMessage, started: float) -> tuple[Reply, ...]:
+    async def _attempt(self, message: IncomingMessage, started: float, within_turn: TurnHook | None
+                       ) -> tuple[Reply, ...]:
         now = datetime.now(UTC)
         async with self._sessions.begin() as session:
             if message.dedup_key:
@@ -80,6 +86,8 @@ class Engine:
             await save_conversation(session, row, conversation, outcome, slots, now)
             if message.dedup_key:
                 await dedup.store_replies(session, message.dedup_key, outcome.replies)
+            if within_turn is not None:
+                await within_turn(session, message, outcome.replies)
             session.add(self._event(message, route.name, outcome, started, now))
         log.info(
             "turn channel=%s route=%s outcome=%s ms=%.1f",

@@ -52,12 +52,29 @@ class CitedArticle:
 
 
 @dataclass(frozen=True)
+class Poll:
+    """A quiz question a channel may show natively (Telegram quiz polls); others use the reply's text."""
+
+    question: str
+    options: tuple[str, ...]
+    correct: tuple[int, ...]
+    explanation: str
+    seconds: int
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "options": list(self.options), "correct": list(self.correct),
+                "explanation": self.explanation, "seconds": self.seconds}
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
     citations: tuple[CitedArticle, ...] = ()
     handoff: bool = False
     """The citizen goes to a person on the platform's own customer-service system (WeChat's 客服)."""
+    poll: Poll | None = None
+    """Server-side only: carries the key, so channels never put it in front of a client as data."""
 
     def to_dict(self) -> dict:
         data = {
@@ -65,6 +82,8 @@ class Reply:
             "buttons": [{"label": b.label, "payload": b.payload} for b in self.buttons],
             "citations": [{"law": c.law, "article": c.article} for c in self.citations],
         }
+        if self.poll is not None:
+            data["poll"] = self.poll.to_dict()
         return data | ({"handoff": True} if self.handoff else {})
 
     @classmethod
@@ -74,4 +93,6 @@ class Reply:
             buttons=tuple(Button(b["label"], b["payload"]) for b in data.get("buttons", [])),
             citations=tuple(CitedArticle(c["law"], c["article"]) for c in data.get("citations", [])),
             handoff=bool(data.get("handoff", False)),
+            poll=Poll(p["question"], tuple(p["options"]), tuple(p["correct"]), p["explanation"], p["seconds"])
+            if (p := data.get("poll")) else None,
         )

@@ -66,6 +66,8 @@ class HandoffRow(Base):
     """Set when nobody claimed it in time: the citizen was told, the supervisor sees it flagged."""
     callback: Mapped[bool] = mapped_column(Boolean, default=False)
     """Asked for outside duty hours: staff call or write back when the next shift starts."""
+    posted_to_chat: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Announced in the Telegram staff group (when one is configured)."""
 
 
 class HandoffMessageRow(Base):

@@ -112,13 +112,26 @@ async def staff_reply(session: AsyncSession, handoff: HandoffRow, staff: StaffUs
 
 
 async def close(session: AsyncSession, handoff: HandoffRow, now: datetime, *, note: str = "",
-                staff: StaffUser | None = None) -> None:
-    """End the hand-off: by the agent (with a note) or by the citizen (结束人工, whose turn clears the flag)."""
+                staff: StaffUser | None = None, by_agent: str = "") -> None:
+    """End the hand-off: by an agent in the console (`staff`) or in the staff chat (`by_agent`), with a
+    note; or by the citizen (结束人工, whose own turn clears the flag)."""
     handoff.status, handoff.closed_at, handoff.close_note = "closed", now, note
-    if staff is not None:
+    if staff is not None or by_agent:
         await _set_conversation(session, UserRef(handoff.channel, handoff.external_id), step=None, wants_human=False)
         await _tell_citizen(session, handoff, texts.HANDOFF_LEFT, now)
+    if staff is not None:
         await audit(session, staff, "close", f"handoff:{handoff.id}", now, {"note": note})
+
+
+async def relay_from_chat(session: AsyncSession, handoff: HandoffRow, agent: str, text: str, now: datetime) -> None:
+    """An agent answering from the staff group chat: the first answer attaches the person."""
+    if handoff.status == "waiting":
+        handoff.status, handoff.claimed_at = "active", now
+        await _set_conversation(session, UserRef(handoff.channel, handoff.external_id), step=ACTIVE_STEP,
+                                wants_human=True)
+        await _tell_citizen(session, handoff, texts.HANDOFF_JOINED.format(name=agent), now)
+    await record(session, handoff, "staff", text, now)
+    await _push(session, handoff, texts.HANDOFF_STAFF_SAYS.format(name=agent, text=text), now)
 
 
 async def transcript(session: AsyncSession, handoff: HandoffRow, after_id: int = 0) -> list[HandoffMessageRow]:

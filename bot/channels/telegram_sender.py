@@ -1,0 +1,122 @@
+"""Delivers Telegram outbox rows: texts split at 4,096 characters with inline keyboards, quiz
+questions as native quiz polls, within Telegram's limits (about 30 messages a second overall and one a
+second per chat); a 429 `retry_after` is honoured by not touching that row before then.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from telegram import Bot
+from telegram.error import RetryAfter, TelegramError
+
+from bot.channels.telegram_bot import CHANNEL, keyboard, split_text
+from bot.core.messages import Reply
+from bot.core.tables import OutboxRow, QuizPollRow
+
+log = logging.getLogger(__name__)
+
+PER_SECOND = 30
+PER_CHAT_SECONDS = 1.0
+MAX_ATTEMPTS = 5
+MAX_EXPLANATION = 200
+
+
+class Pacer:
+    """Spaces sends: at most PER_SECOND overall, one per PER_CHAT_SECONDS in each chat."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._recent: list[float] = []
+        self._last_in_chat: dict[str, float] = {}
+
+    async def wait(self, chat: str) -> None:
+        while True:
+            now = self._clock()
+            self._recent = [t for t in self._recent if now - t < 1.0]
+            chat_wait = self._last_in_chat.get(chat, -PER_CHAT_SECONDS) + PER_CHAT_SECONDS - now
+            overall_wait = (self._recent[0] + 1.0 - now) if len(self._recent) >= PER_SECOND else 0.0
+            delay = max(chat_wait, overall_wait, 0.0)
+            if delay <= 0:
+                self._recent.append(now)
+                self._last_in_chat[chat] = now
+                return
+            await asyncio.sleep(delay)
+
+
+async def deliver_pending(sessions: async_sessionmaker, bot: Bot, pacer: Pacer, now: datetime, *,
+                          batch: int = 50) -> int:
+    delivered = 0
+    async with sessions.begin() as session:
+        rows = (await session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.channel == CHANNEL, OutboxRow.delivered_at.is_(None), OutboxRow.failed.is_(False),
+                   (OutboxRow.next_attempt_at.is_(None)) | (OutboxRow.next_attempt_at <= now))
+            .order_by(OutboxRow.id).limit(batch).with_for_update(skip_locked=True)
+        )).all()
+        for row in rows:
+            row.attempts += 1
+            try:
+                for reply in (Reply.from_dict(item) for item in row.replies):
+                    await _send(session, bot, pacer, row.external_id, reply, now)
+            except RetryAfter as flood:
+                row.next_attempt_at, row.last_error = now + flood.retry_after, "429"
+                continue
+            except TelegramError as problem:
+                row.last_error = str(problem)[:200]
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.failed = True
+                else:
+                    row.next_attempt_at = now + timedelta(seconds=2 ** row.attempts)
+                continue
+            row.delivered_at = now
+            delivered += 1
+    return delivered
+
+
+async def _send(session, bot: Bot, pacer: Pacer, chat: str, reply: Reply, now: datetime) -> None:
+    if reply.poll is not None:
+        await pacer.wait(chat)
+        poll = reply.poll
+        sent = await bot.send_poll(
+            chat_id=int(chat), question=poll.question[:300], options=[o[:100] for o in poll.options],
+            is_anonymous=False, type="quiz", allows_multiple_answers=len(poll.correct) > 1,
+            correct_option_ids=list(poll.correct), explanation=_explanation(poll.explanation),
+            open_period=poll.seconds,
+        )
+        session.add(QuizPollRow(poll_id=sent.poll.id, chat_id=chat, created_at=now))
+        return
+    pieces = split_text(reply.text)
+    for index, piece in enumerate(pieces):
+        await pacer.wait(chat)
+        markup = keyboard(reply) if index == len(pieces) - 1 else None
+        await bot.send_message(chat_id=int(chat), text=piece, reply_markup=markup)
+
+
+def _explanation(text: str) -> str | None:
+    """Telegram shows at most 200 characters and three lines under a quiz."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:3]
+    joined = "\n".join(lines)
+    return (joined[: MAX_EXPLANATION - 1] + "…" if len(joined) > MAX_EXPLANATION else joined) or None
+
+
+async def run_forever(sessions: Callable[[], async_sessionmaker], bot: Bot, wake: asyncio.Event,
+                      *, interval: float = 1.0) -> None:
+    """The sender loop of a worker; woken at once when a turn queued replies."""
+    pacer = Pacer()
+    while True:
+        try:
+            await deliver_pending(sessions(), bot, pacer, datetime.now(UTC))
+        except Exception:  # a failed round (database restart, network) must not stop the next one
+            log.exception("telegram outbox round failed")
+        wake.clear()
+        try:
+            await asyncio.wait_for(wake.wait(), interval)
+        except TimeoutError:
+            pass
