@@ -354,7 +354,10 @@ def run_telegram_poll(_args, config: Config, _path) -> int:
             await runtime.close()
         return 0
 
-    return asyncio.run(poll())
+    try:
+        return asyncio.run(poll())
+    except KeyboardInterrupt:  # Ctrl-C ends a trial run; updates not yet confirmed come again next time
+        return 0
 
 
 def run_kb_check(_args, config: Config, _path) -> int:

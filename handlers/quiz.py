@@ -1,4 +1,4 @@
-"""The quiz in chat (terminal, WeChat): 答题 starts the daily quiz; answer with A/B/C/D."""
+"""The quiz in chat (terminal, WeChat, Telegram polls): 答题 starts the daily quiz; answer with A/B/C/D."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.quiz.models import QuizAttemptRow
 from bot.quiz.service import Feedback, QuizRefused, Served
 from bot.services import Services
 from handlers.matchers import command_text
+from knowledge.quiz_bank import QuizQuestion
 
 STEP = "quiz.answering"
 SLOT = "quiz"
@@ -74,8 +75,11 @@ def verdict(feedback: Feedback) -> str:
         head = texts.QUIZ_RIGHT
     else:
         head = texts.QUIZ_WRONG.format(answer=key)
-    law = question.law.removeprefix("中华人民共和国")
-    return head + "\n" + texts.QUIZ_EXPLAIN.format(explanation=question.explanation, law=law, article=question.article)
+    return f"{head}\n{question.explanation}{basis(question)}"
+
+
+def basis(question: QuizQuestion) -> str:
+    return texts.QUIZ_BASIS.format(law=question.law.removeprefix("中华人民共和国"), article=question.article)
 
 
 def result_text(feedback: Feedback, rank: int, services: Services) -> str:
@@ -97,7 +101,7 @@ def question_reply(served: Served) -> Reply:
                                         stem=question.stem)]
     lines += [f"{LETTERS[i]}. {option}" for i, option in enumerate(question.options)]
     buttons = tuple(Button(LETTERS[i], f"quiz:{LETTERS[i]}") for i in range(len(question.options)))
-    poll = Poll(lines[0], question.options, tuple(sorted(question.answer)), question.explanation,
+    poll = Poll(lines[0], question.options, tuple(sorted(question.answer)), question.explanation, basis(question),
                 served.seconds)
     return Reply("\n".join(lines), buttons, poll=poll)
 

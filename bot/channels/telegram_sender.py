@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -17,22 +17,25 @@ from telegram import Bot
 from telegram.error import RetryAfter, TelegramError
 
 from bot.channels.telegram_bot import CHANNEL, keyboard, split_text
-from bot.core.messages import Reply
+from bot.core.messages import Poll, Reply
 from bot.core.tables import OutboxRow, QuizPollRow
 
 log = logging.getLogger(__name__)
 
 PER_SECOND = 30
 PER_CHAT_SECONDS = 1.0
+PER_GROUP_SECONDS = 3.0
+"""Groups (negative chat ids, like the staff group) take at most 20 messages a minute."""
 MAX_ATTEMPTS = 5
 MAX_EXPLANATION = 200
 
 
 class Pacer:
-    """Spaces sends: at most PER_SECOND overall, one per PER_CHAT_SECONDS in each chat."""
+    """Spaces sends: at most PER_SECOND overall, one per PER_CHAT_SECONDS in each chat (groups: slower)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
+    def __init__(self, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self._clock, self._sleep = clock, sleep
         self._recent: list[float] = []
         self._last_in_chat: dict[str, float] = {}
 
@@ -40,14 +43,15 @@ class Pacer:
         while True:
             now = self._clock()
             self._recent = [t for t in self._recent if now - t < 1.0]
-            chat_wait = self._last_in_chat.get(chat, -PER_CHAT_SECONDS) + PER_CHAT_SECONDS - now
+            spacing = PER_GROUP_SECONDS if chat.startswith("-") else PER_CHAT_SECONDS
+            chat_wait = self._last_in_chat.get(chat, -spacing) + spacing - now
             overall_wait = (self._recent[0] + 1.0 - now) if len(self._recent) >= PER_SECOND else 0.0
             delay = max(chat_wait, overall_wait, 0.0)
             if delay <= 0:
                 self._recent.append(now)
                 self._last_in_chat[chat] = now
                 return
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
 
 
 async def deliver_pending(sessions: async_sessionmaker, bot: Bot, pacer: Pacer, now: datetime, *,
@@ -87,7 +91,7 @@ async def _send(session, bot: Bot, pacer: Pacer, chat: str, reply: Reply, now: d
         sent = await bot.send_poll(
             chat_id=int(chat), question=poll.question[:300], options=[o[:100] for o in poll.options],
             is_anonymous=False, type="quiz", allows_multiple_answers=len(poll.correct) > 1,
-            correct_option_ids=list(poll.correct), explanation=_explanation(poll.explanation),
+            correct_option_ids=list(poll.correct), explanation=poll_explanation(poll),
             open_period=poll.seconds,
         )
         session.add(QuizPollRow(poll_id=sent.poll.id, chat_id=chat, created_at=now))
@@ -99,11 +103,13 @@ async def _send(session, bot: Bot, pacer: Pacer, chat: str, reply: Reply, now: d
         await bot.send_message(chat_id=int(chat), text=piece, reply_markup=markup)
 
 
-def _explanation(text: str) -> str | None:
-    """Telegram shows at most 200 characters and three lines under a quiz."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()][:3]
-    joined = "\n".join(lines)
-    return (joined[: MAX_EXPLANATION - 1] + "…" if len(joined) > MAX_EXPLANATION else joined) or None
+def poll_explanation(poll: Poll) -> str:
+    """Telegram shows at most 200 characters on one to three lines; the cited article is never cut."""
+    room = MAX_EXPLANATION - len(poll.basis)
+    body = " ".join(poll.explanation.split())
+    if len(body) > room:
+        body = body[: room - 1] + "…"
+    return body + poll.basis
 
 
 async def run_forever(sessions: Callable[[], async_sessionmaker], bot: Bot, wake: asyncio.Event,

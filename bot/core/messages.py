@@ -59,11 +59,13 @@ class Poll:
     options: tuple[str, ...]
     correct: tuple[int, ...]
     explanation: str
+    basis: str
+    """The article cited, e.g. （依据：《消费者权益保护法》第25条）: kept whole when a channel shortens the text."""
     seconds: int
 
     def to_dict(self) -> dict:
         return {"question": self.question, "options": list(self.options), "correct": list(self.correct),
-                "explanation": self.explanation, "seconds": self.seconds}
+                "explanation": self.explanation, "basis": self.basis, "seconds": self.seconds}
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class Reply:
             buttons=tuple(Button(b["label"], b["payload"]) for b in data.get("buttons", [])),
             citations=tuple(CitedArticle(c["law"], c["article"]) for c in data.get("citations", [])),
             handoff=bool(data.get("handoff", False)),
-            poll=Poll(p["question"], tuple(p["options"]), tuple(p["correct"]), p["explanation"], p["seconds"])
+            poll=Poll(p["question"], tuple(p["options"]), tuple(p["correct"]), p["explanation"], p["basis"],
+                      p["seconds"])
             if (p := data.get("poll")) else None,
         )

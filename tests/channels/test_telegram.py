@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.channels.telegram_bot import CALLBACK_BYTES, keyboard
-from bot.channels.telegram_sender import Pacer, deliver_pending
+from bot.channels.telegram_sender import Pacer, deliver_pending, poll_explanation
 from bot.complaints.models import CaseRow
-from bot.core.messages import Button, Reply
+from bot.core.messages import Button, Poll, Reply
 from bot.core.tables import OutboxRow, TurnEventRow
 from bot.runtime import start_runtime
 from bot.staff.models import HandoffRow
@@ -172,6 +172,8 @@ async def test_the_quiz_as_native_quiz_polls(telegram):
     (params,) = api.sent_polls(chat)
     assert params["type"] == "quiz" and params["is_anonymous"] is False
     assert params["question"].startswith("第1/10题") and params["correct_option_ids"]
+    assert "（依据：《" in params["explanation"] and len(params["explanation"]) <= 200
+    assert params["open_period"] == telegram.config.quiz.seconds_per_question
     (poll,) = api.polls(chat)
     correct = list(poll["correct_option_ids"])
     await telegram.post(poll_answer_update(telegram.next_id(), poll["id"], chat, correct))
@@ -241,24 +243,39 @@ async def test_the_pacer_spaces_messages_to_one_chat():
         slept.append(seconds)
         now[0] += seconds
 
-    pacer = Pacer(lambda: now[0])
-    original = asyncio.sleep
-    asyncio.sleep = fake_sleep  # the pacer's only wait
-    try:
-        for _ in range(3):
-            await pacer.wait("chat-a")
-        await pacer.wait("chat-b")
-    finally:
-        asyncio.sleep = original
-    assert slept == [1.0, 1.0] and now[0] == 2.0
+    pacer = Pacer(lambda: now[0], fake_sleep)
+    for _ in range(3):
+        await pacer.wait("4301")
+    await pacer.wait("4302")
+    for _ in range(2):
+        await pacer.wait(str(STAFF_GROUP))
+    assert slept == [1.0, 1.0, 3.0] and now[0] == 5.0
 
 
-async def test_long_answers_are_split_and_callback_data_fits():
-    reply = Reply("法" * 5000, (Button("查看法条原文" * 3, "full:" + "消费者权益保护法第二十五条" * 4),))
-    markup = keyboard(reply).to_dict()
+async def test_long_answers_are_split_with_the_keyboard_under_the_last_part(telegram):
+    long = Reply("法" * 5000, (Button("查看法条原文", "full"),))
+    async with telegram.runtime.sessions.begin() as session:
+        session.add(OutboxRow(channel="telegram", external_id="4303", replies=[long.to_dict()],
+                              created_at=datetime.now(UTC), attempts=0))
+    assert await telegram.deliver() == 1
+    first, second = telegram.api.sent_messages(4303)
+    assert len(first["text"]) == 4096 and len(second["text"]) == 904
+    assert "reply_markup" not in first and second["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "full"
+
+
+def test_every_button_payload_fits_in_callback_data(knowledge):
+    longest_faq = max(len(f"faq:{entry.id}".encode()) for entry in knowledge.faq)
+    assert longest_faq <= CALLBACK_BYTES
+    markup = keyboard(Reply("x", (Button("很长", "faq:" + "消费者权益" * 10),))).to_dict()
     data = markup["inline_keyboard"][0][0]["callback_data"]
-    assert len(data.encode()) <= CALLBACK_BYTES
-    data.encode().decode("utf-8")  # never cut inside a character
+    assert len(data.encode()) <= CALLBACK_BYTES, "an over-long payload is cut at a character boundary"
+
+
+def test_a_long_explanation_is_shortened_but_keeps_its_article():
+    basis = "（依据：《消费者权益保护法》第55条）"
+    poll = Poll("题", ("甲", "乙"), (0,), "经营者提供商品有欺诈行为的，" * 30, basis, 60)
+    shown = poll_explanation(poll)
+    assert len(shown) == 200 and shown.endswith(basis) and "…" in shown
 
 
 async def test_two_workers_on_one_database_run_an_update_once(tmp_path, database_url, knowledge):
@@ -299,3 +316,40 @@ async def test_the_webhook_is_registered_by_the_cli(tmp_path):
     assert api.webhook["secret_token"] == SECRET
     assert json.loads(json.dumps(api.webhook["allowed_updates"])) == ["message", "callback_query", "poll_answer"]
     assert {c["command"] for c in api.commands} >= {"start", "complaint", "status", "quiz", "human"}
+
+
+def poll_environment(tmp_path, api: FakeBotApi) -> dict[str, str]:
+    env = {**os.environ, "WEIQUAN_APP_DATA_DIR": str(tmp_path), "WEIQUAN_TELEGRAM_TOKEN": BOT_TOKEN,
+           "WEIQUAN_TELEGRAM_API_BASE": api.base_url}
+    env.pop("DATABASE_URL", None)
+    return env
+
+
+async def test_long_polling_answers_without_a_webhook(tmp_path):
+    async with FakeBotApi(token=BOT_TOKEN) as api:
+        api.pending_updates.append(text_update(700_000_001, 4401, "买到假货怎么赔"))
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "telegram", "poll", env=poll_environment(tmp_path, api), cwd=PROJECT_ROOT,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        try:
+            for _ in range(600):
+                if api.sent_messages(4401) or process.returncode is not None:
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            if process.returncode is None:
+                process.terminate()
+            _, stderr = await process.communicate()
+    assert api.sent_messages(4401), stderr.decode()
+    assert "依据" in api.sent_texts(4401)[0]
+    offsets = [params.get("offset") for params in api.successful("getUpdates")]
+    assert 700_000_002 in offsets, "the update is confirmed by the next poll's offset"
+
+
+async def test_polling_refuses_while_a_webhook_is_set(tmp_path):
+    async with FakeBotApi(token=BOT_TOKEN) as api:
+        api.webhook = {"url": "https://weiquan.example.gov.cn/telegram"}
+        done = await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-m", "bot", "telegram", "poll"], env=poll_environment(tmp_path, api),
+            cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2 and "webhook" in done.stderr

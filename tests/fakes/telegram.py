@@ -420,6 +420,7 @@ class FakeBotApi:
         self._messages: dict[int, dict[int, dict[str, Any]]] = {}  # chat id -> message id -> Message
         self._message_ids: dict[int, itertools.count] = {}
         self._polls: dict[str, dict[str, Any]] = {}
+        self.pending_updates: list[dict[str, Any]] = []  # what getUpdates hands out (long polling)
         self._poll_ids = itertools.count(5_350_000_000_000_000_001)
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task | None = None
@@ -586,6 +587,8 @@ class FakeBotApi:
                 raise _bad_request(f"invalid parameters: {exc}") from None
         except BotApiError as error:
             return _error_response(error)
+        if name == "getUpdates" and not result:  # a long poll that found nothing waits a little
+            await asyncio.sleep(min(float(params.get("timeout") or 0), 0.05))
         self.results.append((name, params, result))
         body: dict[str, Any] = {"ok": True, "result": result}
         if description:
@@ -736,7 +739,10 @@ class FakeBotApi:
         if self.webhook is not None:
             raise BotApiError(409, "Conflict: can't use getUpdates method while webhook is active; use "
                                    "deleteWebhook to delete the webhook first")
-        return [], None
+        offset = int(params.get("offset") or 0)
+        self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= offset]  # confirmed ones go
+        limit = int(params.get("limit") or 100)
+        return self.pending_updates[:limit], None
 
     def _set_my_commands(self, params: dict[str, Any], bot_id: int) -> tuple[Any, str | None]:
         commands = params.get("commands")
