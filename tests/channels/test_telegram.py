@@ -148,12 +148,22 @@ async def test_a_complaint_by_buttons_with_a_photo(telegram):
     api, chat = telegram.api, 4206
     png = b"\x89PNG\r\n\x1a\n" + b"receipt" * 50
     api.add_file("photo-receipt", png, "photos/file_7.png")
-    for answer in COMPLAINT_ANSWERS[:11]:
-        await telegram.say(chat, answer)
-    await telegram.post(photo_update(telegram.next_id(), chat, "photo-receipt"))
-    for answer in [*COMPLAINT_ANSWERS[12:], "确认"]:
-        await telegram.say(chat, answer)
+    await telegram.post(command_update(telegram.next_id(), chat, "complaint"))
+    pressed = 0
+    for answer in ["投诉", *COMPLAINT_ANSWERS[1:11], "photo", *COMPLAINT_ANSWERS[12:], "确认"]:
+        await telegram.deliver()
+        if answer == "photo":
+            await telegram.post(photo_update(telegram.next_id(), chat, "photo-receipt"))
+            continue
+        shown = [m for m in api.sent_messages(chat) if "reply_markup" in m][-1]["reply_markup"]["inline_keyboard"]
+        button = next((row[0] for row in shown if row[0]["callback_data"] == f"form:{answer}"), None)
+        if button is None:
+            await telegram.say(chat, answer)
+        else:
+            pressed += 1
+            await telegram.post(callback_update(telegram.next_id(), chat, button["callback_data"]))
     await telegram.deliver()
+    assert pressed >= 6, "every choice on the way was a button press"
     async with telegram.runtime.sessions() as session:
         case = await session.scalar(select(CaseRow))
     digest = hashlib.sha256(png).hexdigest()
