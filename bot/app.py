@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from telegram.error import TelegramError
 
 from bot.channels import quiz_web, telegram_sender, web, wechat_mp, wechat_sender
 from bot.channels.telegram_bot import TelegramChannel, TelegramSettings, make_bot
@@ -40,7 +41,7 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
                  len(holder["runtime"].services.knowledge.library))
         background = [asyncio.create_task(run_forever(holder["runtime"].sessions, holder["runtime"].services.staff))]
         if telegram is not None:
-            await telegram.bot.initialize()
+            await start_telegram_client(telegram)
             background.append(asyncio.create_task(
                 telegram_sender.run_forever(lambda: holder["runtime"].sessions, telegram.bot, telegram_wake)))
         api = wechat_api(config)
@@ -106,6 +107,16 @@ def telegram_channel(
         make_bot(section.token, section.api_base), lambda: runtime().engine, lambda: runtime().sessions,
         evidence_dir=config.app.data_dir / "evidence", wake=wake,
     )
+
+
+async def start_telegram_client(telegram: TelegramChannel) -> None:
+    """Open the Bot API client. An unreachable Telegram (or a revoked token) must not stop the other
+    channels: the server starts, and the sender keeps retrying. The error text may hold the token."""
+    try:
+        await telegram.bot.initialize()
+    except TelegramError as problem:
+        log.error("Telegram Bot API not reachable at startup (%s); the other channels run, deliveries retry",
+                  type(problem).__name__)
 
 
 def wechat_api(config: Config) -> WeChatApi | None:

@@ -363,3 +363,17 @@ async def test_polling_refuses_while_a_webhook_is_set(tmp_path):
             subprocess.run, [sys.executable, "-m", "bot", "telegram", "poll"], env=poll_environment(tmp_path, api),
             cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2 and "webhook" in done.stderr
+
+
+async def test_the_server_starts_when_telegram_is_unreachable(tmp_path, database_url, knowledge, caplog):
+    config = make_config(tmp_path, database_url, WEIQUAN_TELEGRAM_TOKEN=BOT_TOKEN, WEIQUAN_TELEGRAM_SECRET=SECRET,
+                         WEIQUAN_TELEGRAM_API_BASE="http://127.0.0.1:9")  # nothing listens on the discard port
+    runtime = await start_runtime(config, knowledge=knowledge)
+    app = create_app(config, runtime=runtime)
+    try:
+        async with app.router.lifespan_context(app):
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+                assert (await client.get("/healthz")).status_code == 200
+    finally:
+        await runtime.close()
+    assert "Telegram Bot API not reachable" in caplog.text and BOT_TOKEN not in caplog.text

@@ -1,0 +1,145 @@
+"""Requests per second and latency of our WeChat text endpoint against a bare Starlette route.
+
+    python bench/http_throughput.py [--requests 3000] [--connections 64] [--workers 1]
+
+Both servers run under uvicorn in their own process, started in this run, one after the other on
+the same machine: `weiquan serve` (the whole app: signature check, XML parse, dedup, a Q&A turn in
+the database, the passive reply) and a Starlette app whose POST route answers "success" at once.
+The load is signed plaintext-mode WeChat pushes from many users, each a new message (no retries),
+`--connections` at a time. The database is SQLite in a temporary folder unless DATABASE_URL is set.
+
+The client is Python too: against the bare route it is part of what is measured, so the ratio is
+a lower bound on how close we are to Starlette itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes.wechat import WeChatPlatform  # noqa: E402
+
+TOKEN = "bench-token"
+APP_ID = "wxbench000000000"
+QUESTIONS = ("网购的衣服七天内能退吗", "买到过期食品怎么赔", "健身房跑路了卡里的钱怎么办", "商家不给开发票",
+             "假一赔三是真的吗", "预付卡能退吗", "快递丢了谁负责", "手机刚买就坏了能换吗")
+BARE_APP = """
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+async def wechat(request):
+    await request.body()
+    return PlainTextResponse("success")
+
+app = Starlette(routes=[Route("/wechat", wechat, methods=["POST"])])
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_ours(port: int, workers: int, data_dir: Path) -> subprocess.Popen:
+    env = {**os.environ, "WEIQUAN_APP_DATA_DIR": str(data_dir), "WEIQUAN_WECHAT_TOKEN": TOKEN,
+           "WEIQUAN_WECHAT_APP_ID": APP_ID, "WEIQUAN_APP_LOG_LEVEL": "WARNING"}
+    return subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", str(workers)], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def start_bare(port: int, workers: int, folder: Path) -> subprocess.Popen:
+    (folder / "bare_app.py").write_text(BARE_APP)
+    return subprocess.Popen([sys.executable, "-m", "uvicorn", "bare_app:app", "--host", "127.0.0.1", "--port",
+                             str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+                            cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def wait_ready(base: str, probe: str) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(600):
+            try:
+                await client.get(base + probe)
+                return
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+    raise RuntimeError(f"{base} did not start")
+
+
+async def load(base: str, requests: int, connections: int) -> tuple[float, list[float], int]:
+    """Seconds taken, per-request latencies in ms, and the count of non-200 answers."""
+    wx = WeChatPlatform(token=TOKEN, app_id=APP_ID)
+    pushes = [wx.signed_post(wx.text(f"oBench{i % 500}", QUESTIONS[i % len(QUESTIONS)])) for i in range(requests)]
+    latencies: list[float] = []
+    failures = 0
+    queue: asyncio.Queue = asyncio.Queue()
+    for push in pushes:
+        queue.put_nowait(push)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        async def worker() -> None:
+            nonlocal failures
+            while not queue.empty():
+                params, body = queue.get_nowait()
+                started = time.perf_counter()
+                response = await client.post("/wechat", params=params, content=body)
+                latencies.append((time.perf_counter() - started) * 1000)
+                failures += response.status_code != 200
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        return time.perf_counter() - started, sorted(latencies), failures
+
+
+def report(name: str, seconds: float, latencies: list[float], failures: int) -> float:
+    rps = len(latencies) / seconds
+    p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
+    print(f"{name:<22} {rps:8.0f} req/s   p50 {statistics.median(latencies):7.1f} ms   p99 {p99:7.1f} ms"
+          f"   non-200 {failures}")
+    return rps
+
+
+async def measure(args) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        results = {}
+        for name, start, probe in (("bare Starlette route", start_bare, "/"), ("weiquan /wechat", start_ours, "/healthz")):
+            port = free_port()
+            process = start(port, args.workers, Path(folder))
+            try:
+                base = f"http://127.0.0.1:{port}"
+                await wait_ready(base, probe)
+                await load(base, min(300, args.requests), args.connections)  # warm-up
+                results[name] = report(name, *await load(base, args.requests, args.connections))
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+        ratio = results["weiquan /wechat"] / results["bare Starlette route"]
+        print(f"ratio weiquan / bare: {ratio:.2f} ({args.connections} connections, {args.workers} worker(s), "
+              f"{'PostgreSQL' if os.environ.get('DATABASE_URL', '').startswith('postgresql') else 'SQLite'})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=1)
+    asyncio.run(measure(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
