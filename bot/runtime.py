@@ -18,10 +18,20 @@ from knowledge.base import KnowledgeBase
 
 
 def configure_logging(config: Config) -> None:
-    logging.basicConfig(
-        level=config.app.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    set_log_levels(config.app.log_level)
+
+
+def set_log_levels(level: str) -> None:
+    """Our level on the root logger (INFO in production), but no library logs below WARNING: at INFO
+    httpx logs every request URL (the Telegram bot token is in the path) and SQLAlchemy, if asked,
+    every statement with its parameters (names, phones)."""
+    logging.getLogger().setLevel(level.upper())
+    for library in LIBRARY_LOGGERS:
+        logging.getLogger(library).setLevel(logging.WARNING)
+
+
+LIBRARY_LOGGERS = ("sqlalchemy", "httpx", "httpcore", "telegram", "aiosqlite", "asyncpg", "uvicorn.access")
 
 
 @dataclass

@@ -7,6 +7,7 @@ gets an empty schema in that database (CI runs the whole suite once on each back
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import uuid
 from pathlib import Path
@@ -17,12 +18,50 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import Config, ShiftSection, load_config
 from bot.knowledge_setup import load_knowledge_base
-from bot.runtime import start_runtime
+from bot.runtime import set_log_levels, start_runtime
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # as bot.channels.telegram_bot.make_bot sets it
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith("postgresql") else ""
+
+
+PRIVATE_IN_TESTS = ("13812345678", "13700001111", "13900001111", "13987654321", "19912345678", "张三丰", "李四",
+                    "卡里还有三千多块钱", "AAF-weiquan_fake_token")
+"""Complainants' names and phones, a complaint's words and a bot token the tests use: never in a log line."""
+
+
+class LogScan(logging.Handler):
+    """Sees every log record of the run at the production level (INFO) and keeps those that leak."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        line = self.format(record)
+        if any(private in line for private in PRIVATE_IN_TESTS):
+            self.leaks.append(line[:300])
+
+
+LOG_SCAN = LogScan()
+
+
+def pytest_configure(config) -> None:
+    logging.getLogger().addHandler(LOG_SCAN)
+    set_log_levels("INFO")
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """The privacy check over the whole run's logs: any leak fails the run."""
+    if LOG_SCAN.leaks:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write_line(f"PRIVACY: {len(LOG_SCAN.leaks)} log lines hold a name, phone, message text or token:",
+                            red=True)
+        for line in dict.fromkeys(LOG_SCAN.leaks):
+            reporter.write_line("  " + line)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 ROUND_THE_CLOCK = ShiftSection(days=("mon", "tue", "wed", "thu", "fri", "sat", "sun"), start="00:00", end="00:00",
