@@ -9,6 +9,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -27,6 +28,8 @@ PER_CHAT_SECONDS = 1.0
 PER_GROUP_SECONDS = 3.0
 """Groups (negative chat ids, like the staff group) take at most 20 messages a minute."""
 MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=2)
+"""How long a claimed row is left to the worker sending it."""
 MAX_EXPLANATION = 200
 
 
@@ -54,9 +57,40 @@ class Pacer:
             await self._sleep(delay)
 
 
+@dataclass(frozen=True)
+class Claimed:
+    row_id: int
+    chat: str
+    replies: tuple[Reply, ...]
+    attempts: int
+
+
 async def deliver_pending(sessions: async_sessionmaker, bot: Bot, pacer: Pacer, now: datetime, *,
                           batch: int = 50) -> int:
+    """Claim due rows in one short transaction, send with no transaction open (sending and pacing
+    take seconds; on SQLite an open transaction is the database's write lock), record each result.
+    A worker that dies mid-send leaves its rows to be sent again once the lease runs out."""
     delivered = 0
+    for item in await _claim(sessions, now, batch):
+        try:
+            for reply in item.replies:
+                await _send(sessions, bot, pacer, item.chat, reply, now)
+        except RetryAfter as flood:
+            await _record(sessions, item.row_id, next_attempt_at=now + flood.retry_after, last_error="429")
+        except TelegramError as problem:
+            if item.attempts >= MAX_ATTEMPTS:
+                await _record(sessions, item.row_id, failed=True, last_error=str(problem)[:200])
+            else:
+                await _record(sessions, item.row_id, last_error=str(problem)[:200],
+                              next_attempt_at=now + timedelta(seconds=2 ** item.attempts))
+        else:
+            await _record(sessions, item.row_id, delivered_at=now)
+            delivered += 1
+    return delivered
+
+
+async def _claim(sessions: async_sessionmaker, now: datetime, batch: int) -> list[Claimed]:
+    """Due rows, leased to this worker (others skip them until the lease ends)."""
     async with sessions.begin() as session:
         rows = (await session.scalars(
             select(OutboxRow)
@@ -66,25 +100,20 @@ async def deliver_pending(sessions: async_sessionmaker, bot: Bot, pacer: Pacer, 
         )).all()
         for row in rows:
             row.attempts += 1
-            try:
-                for reply in (Reply.from_dict(item) for item in row.replies):
-                    await _send(session, bot, pacer, row.external_id, reply, now)
-            except RetryAfter as flood:
-                row.next_attempt_at, row.last_error = now + flood.retry_after, "429"
-                continue
-            except TelegramError as problem:
-                row.last_error = str(problem)[:200]
-                if row.attempts >= MAX_ATTEMPTS:
-                    row.failed = True
-                else:
-                    row.next_attempt_at = now + timedelta(seconds=2 ** row.attempts)
-                continue
-            row.delivered_at = now
-            delivered += 1
-    return delivered
+            row.next_attempt_at = now + LEASE
+        return [Claimed(row.id, row.external_id, tuple(Reply.from_dict(item) for item in row.replies), row.attempts)
+                for row in rows]
 
 
-async def _send(session, bot: Bot, pacer: Pacer, chat: str, reply: Reply, now: datetime) -> None:
+async def _record(sessions: async_sessionmaker, row_id: int, **outcome) -> None:
+    async with sessions.begin() as session:
+        row = await session.get(OutboxRow, row_id)
+        for name, value in outcome.items():
+            setattr(row, name, value)
+
+
+async def _send(sessions: async_sessionmaker, bot: Bot, pacer: Pacer, chat: str, reply: Reply,
+                now: datetime) -> None:
     if reply.poll is not None:
         await pacer.wait(chat)
         poll = reply.poll
@@ -94,7 +123,8 @@ async def _send(session, bot: Bot, pacer: Pacer, chat: str, reply: Reply, now: d
             correct_option_ids=list(poll.correct), explanation=poll_explanation(poll),
             open_period=poll.seconds,
         )
-        session.add(QuizPollRow(poll_id=sent.poll.id, chat_id=chat, created_at=now))
+        async with sessions.begin() as session:  # at once: the votes on it may arrive before the row is done
+            session.add(QuizPollRow(poll_id=sent.poll.id, chat_id=chat, created_at=now))
         return
     pieces = split_text(reply.text)
     for index, piece in enumerate(pieces):

@@ -377,3 +377,21 @@ async def test_the_server_starts_when_telegram_is_unreachable(tmp_path, database
     finally:
         await runtime.close()
     assert "Telegram Bot API not reachable" in caplog.text and BOT_TOKEN not in caplog.text
+
+
+async def test_citizens_are_answered_while_the_sender_paces(telegram):
+    """Sending holds no transaction: on SQLite that would be the write lock, and turns would wait."""
+    await telegram.say(4501, "假一赔三")
+    await telegram.say(4501, "过期食品怎么赔")  # the second message to that chat waits a second
+    now = [0.0]
+    answered_meanwhile = []
+
+    async def sleep_while_a_citizen_writes(seconds: float) -> None:
+        response = await asyncio.wait_for(telegram.say(4502, "七天无理由退货"), 5)
+        answered_meanwhile.append(response.status_code)
+        now[0] += seconds
+
+    async with telegram.api.make_bot() as bot:
+        pacer = Pacer(lambda: now[0], sleep_while_a_citizen_writes)
+        assert await deliver_pending(telegram.runtime.sessions, bot, pacer, datetime.now(UTC)) == 2
+    assert answered_meanwhile == [200]
