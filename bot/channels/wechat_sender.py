@@ -29,6 +29,8 @@ CHANNEL = "wechat"
 MAX_TEXT = 600
 MAX_MESSAGES = 5
 MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=2)
+"""How long a claimed row is left to the worker sending it."""
 REFRESH_MARGIN = timedelta(minutes=5)
 GIVE_UP = {45015, 45047, 43004, 40003}
 """Outside the 48-hour window, over the per-message quota, unsubscribed, unknown user: do not retry."""
@@ -145,10 +147,25 @@ async def deliver_pending(sessions: async_sessionmaker, api: WeChatApi, http: ht
                           *, batch: int = 20) -> int:
     """Send what is due; returns how many rows were delivered.
 
-    The token is read before the outbox rows are locked (SQLite allows one writer at a time).
+    The token is read before the outbox rows are claimed (SQLite allows one writer at a time).
     """
     token = await access_token(sessions, api, http, now)
     delivered, token_rejected = 0, False
+    for row in await _claim(sessions, now, batch):
+        outcome = await _deliver(api, http, token, row, now)
+        async with sessions.begin() as session:  # each result in its own short transaction
+            await session.merge(row)
+        delivered += outcome == "delivered"
+        token_rejected |= outcome == "token"
+    if token_rejected:
+        await access_token(sessions, api, http, now, force=True)
+    return delivered
+
+
+async def _claim(sessions: async_sessionmaker, now: datetime, batch: int) -> list[OutboxRow]:
+    """Due rows, leased to this worker and detached: the sending happens with no transaction open
+    (on SQLite that would be the write lock). A worker that dies mid-send leaves them to be sent
+    again once the lease runs out."""
     async with sessions.begin() as session:
         rows = (await session.scalars(
             select(OutboxRow)
@@ -157,12 +174,10 @@ async def deliver_pending(sessions: async_sessionmaker, api: WeChatApi, http: ht
             .order_by(OutboxRow.id).limit(batch).with_for_update(skip_locked=True)
         )).all()
         for row in rows:
-            outcome = await _deliver(api, http, token, row, now)
-            delivered += outcome == "delivered"
-            token_rejected |= outcome == "token"
-    if token_rejected:
-        await access_token(sessions, api, http, now, force=True)
-    return delivered
+            row.next_attempt_at = now + LEASE
+        await session.flush()
+        session.expunge_all()
+    return list(rows)
 
 
 async def _deliver(api: WeChatApi, http: httpx.AsyncClient, token: str, row: OutboxRow, now: datetime) -> str:
