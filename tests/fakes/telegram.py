@@ -42,12 +42,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import telegram  # python-telegram-bot: this module's own name does not shadow it (absolute import)
-import uvicorn
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.local_server import LocalServer
 
 BOT_ID = 7_000_000_001
 BOT_USERNAME = "weiquan_test_bot"
@@ -396,7 +397,7 @@ def _same_chat(params: dict[str, Any], chat_id: int | str) -> bool:
     return str(params.get("chat_id")) == str(chat_id)
 
 
-class FakeBotApi:
+class FakeBotApi(LocalServer):
     """api.telegram.org on 127.0.0.1, for ``async with FakeBotApi() as api:``.
 
     ``token``, when given, is the only token accepted (others get 401 Unauthorized, as on
@@ -422,9 +423,6 @@ class FakeBotApi:
         self._polls: dict[str, dict[str, Any]] = {}
         self.pending_updates: list[dict[str, Any]] = []  # what getUpdates hands out (long polling)
         self._poll_ids = itertools.count(5_350_000_000_000_000_001)
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task | None = None
-        self._port: int | None = None
         self._methods = {name.lower(): (name, handler) for name, handler in {
             "getMe": self._get_me,
             "setWebhook": self._set_webhook,
@@ -453,35 +451,10 @@ class FakeBotApi:
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    @property
-    def base_url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("FakeBotApi is not running: use `async with FakeBotApi() as api:`")
-        return f"http://127.0.0.1:{self._port}"
-
     def make_bot(self, token: str = BOT_TOKEN) -> telegram.Bot:
         """A real ``telegram.Bot`` pointed at this fake (PTB appends the token to both URLs)."""
         return telegram.Bot(token, base_url=self.base_url + "/bot", base_file_url=self.base_url + "/file/bot")
 
-    async def __aenter__(self) -> FakeBotApi:
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning", access_log=False,
-                                lifespan="off", ws="none", http="h11", timeout_graceful_shutdown=2)
-        self._server = uvicorn.Server(config)
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()
-                raise RuntimeError("FakeBotApi did not start")
-            await asyncio.sleep(0.005)
-        self._port = self._server.servers[0].sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            await self._task
-        self._server = self._task = None
-        self._port = None
 
     # -- test helpers ---------------------------------------------------------------------
 

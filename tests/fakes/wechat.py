@@ -14,7 +14,6 @@ fakes cannot drift from what the real library, and WeChat, compute.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import itertools
 import json
@@ -26,13 +25,14 @@ import xml.etree.ElementTree as ET
 import zlib
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
+
+from tests.fakes.local_server import LocalServer
 
 ACCOUNT_ID = "gh_test"
 """The official account's own id: ToUserName of everything WeChat pushes to us."""
@@ -279,7 +279,7 @@ def _error(errcode: int, errmsg: str, status: int = 200) -> JSONResponse:
 OK = {"errcode": 0, "errmsg": "ok"}
 
 
-class FakeWeChatApi:
+class FakeWeChatApi(LocalServer):
     """api.weixin.qq.com on 127.0.0.1, for ``async with FakeWeChatApi() as api:``.
 
     ``app_id`` / ``secret``, when given, are checked by /cgi-bin/token (otherwise any are accepted).
@@ -299,9 +299,6 @@ class FakeWeChatApi:
         self.typing: list[tuple[str, str]] = []  # (touser, command)
         self.menus: list[dict[str, Any]] = []  # menu/create payloads
         self.media: dict[str, tuple[bytes, str]] = {}
-        self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task | None = None
-        self._port: int | None = None
         methods = ["GET", "POST"]
         self.app = Starlette(routes=[
             Route("/cgi-bin/token", self._token, methods=methods),
@@ -314,31 +311,6 @@ class FakeWeChatApi:
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    @property
-    def base_url(self) -> str:
-        if self._port is None:
-            raise RuntimeError("FakeWeChatApi is not running: use `async with FakeWeChatApi() as api:`")
-        return f"http://127.0.0.1:{self._port}"
-
-    async def __aenter__(self) -> FakeWeChatApi:
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning", access_log=False,
-                                lifespan="off", ws="none", http="h11", timeout_graceful_shutdown=2)
-        self._server = uvicorn.Server(config)
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()
-                raise RuntimeError("FakeWeChatApi did not start")
-            await asyncio.sleep(0.005)
-        self._port = self._server.servers[0].sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            await self._task
-        self._server = self._task = None
-        self._port = None
 
     # -- test helpers ---------------------------------------------------------------------
 
