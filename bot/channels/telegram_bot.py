@@ -12,6 +12,7 @@ import dataclasses
 import hmac
 import json
 import logging
+import mimetypes
 import os
 import re
 from collections.abc import Callable
@@ -191,7 +192,8 @@ class TelegramChannel:
         except TelegramError:
             log.warning("telegram file could not be fetched; keeping the file id")
             return incoming
-        name = await asyncio.to_thread(evidence.store, self.evidence_dir, data, _content_type(file.file_path or ""))
+        name = await asyncio.to_thread(evidence.store, self.evidence_dir, data,
+                                       mimetypes.guess_type(file.file_path or "")[0] or "application/octet-stream")
         return dataclasses.replace(incoming, media_id=f"evidence:{name}")
 
     async def _mirror_to_staff_chat(self, session, incoming: IncomingMessage) -> None:
@@ -232,12 +234,6 @@ def _fit(payload: str) -> str:
     """Callback data is limited to 64 bytes (UTF-8)."""
     data = payload.encode("utf-8")[:CALLBACK_BYTES]
     return data.decode("utf-8", errors="ignore")
-
-
-def _content_type(path: str) -> str:
-    suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
-    return {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}.get(
-        suffix, "application/octet-stream")
 
 
 def _now() -> datetime:
