@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram.error import TelegramError
 
+from bot import metrics
 from bot.channels import quiz_web, telegram_sender, web, wechat_mp, wechat_sender
 from bot.channels.telegram_bot import TelegramChannel, TelegramSettings, make_bot
 from bot.channels.wechat_sender import WeChatApi
@@ -73,9 +74,17 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
         return JSONResponse({"ok": ok, "database": database_ok, "knowledge": knowledge_ok},
                             status_code=200 if ok else 503)
 
+    async def metrics_page(_request: Request) -> Response:
+        current = holder["runtime"]
+        async with current.sessions() as session:
+            backlogs = await metrics.read_backlogs(session, current.services.staff.timezone)
+        body, content_type = metrics.exposition(backlogs)
+        return Response(body, media_type=content_type)
+
     routes = web.routes(lambda: holder["runtime"].engine, lambda: holder["runtime"].sessions,
                         max_body_bytes=config.server.max_body_bytes)
     routes.append(Route("/healthz", healthz, methods=["GET"]))
+    routes.append(Route("/metrics", metrics_page, methods=["GET"]))
     routes += console_routes(lambda: holder["runtime"].sessions, lambda: holder["runtime"].services)
     if config.wechat.token:
         section = config.wechat

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -97,15 +98,31 @@ def run_serve(args, config: Config, path: Path | None) -> int:
     asyncio.run(migrate())
     if path is not None:
         os.environ["WEIQUAN_CONFIG"] = str(path.resolve())  # workers read the same file
+    workers = args.workers or config.server.workers
+    if workers > 1:
+        share_metrics_between_workers(config.app.data_dir / "metrics")
     uvicorn.run(
         "bot.app:app_from_environment",
         factory=True,
         host=args.host or config.server.host,
         port=args.port or config.server.port,
-        workers=args.workers or config.server.workers,
+        workers=workers,
         log_level=config.app.log_level.lower(),
     )
     return 0
+
+
+def share_metrics_between_workers(folder: Path) -> None:
+    """prometheus_client's multiprocess mode: workers write their counters to files in `folder`
+    (emptied at each start, as its documentation asks), and /metrics sums them. An operator's own
+    PROMETHEUS_MULTIPROC_DIR is kept."""
+    from bot.metrics import MULTIPROCESS_ENV
+
+    if os.environ.get(MULTIPROCESS_ENV):
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ[MULTIPROCESS_ENV] = str(folder)
 
 
 def run_chat(args, config: Config, _path) -> int:

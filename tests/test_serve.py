@@ -12,8 +12,10 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import POSTGRES_URL, PROJECT_ROOT
 
@@ -26,14 +28,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start(data_dir, port: int, **settings: str) -> subprocess.Popen:
+def start(data_dir, port: int, *, workers: int = 1, **settings: str) -> subprocess.Popen:
     """`weiquan serve` on SQLite in `data_dir`; keyword arguments are extra environment settings."""
     env = {**os.environ, "WEIQUAN_APP_DATA_DIR": str(data_dir), "WEIQUAN_APP_LOG_LEVEL": "WARNING", **settings}
     env.pop("DATABASE_URL", None)
     log = data_dir / "serve.log"
     with log.open("ab") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+            [sys.executable, "-m", "bot", "serve", "--port", str(port), "--workers", str(workers)],
             cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + 60
@@ -84,3 +86,37 @@ def test_serve_answers_and_a_killed_process_loses_nothing(tmp_path):
         assert database.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         turns = database.execute("SELECT count(*) FROM turn_events WHERE duplicate = 0").fetchone()[0]
     assert turns == 2
+
+
+def worker_pids(server: subprocess.Popen) -> list[int]:
+    """uvicorn's worker processes under the supervisor (spawned interpreters, not its resource tracker)."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return [int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def turns_counted(port: int) -> float:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        families = text_string_to_metric_families(response.read().decode())
+    return sum(sample.value for family in families if family.name == "weiquan_turns"
+               for sample in family.samples if sample.name == "weiquan_turns_total")
+
+
+def test_two_workers_share_metrics_and_a_killed_worker_is_replaced(tmp_path):
+    port = free_port()
+    server = start(tmp_path, port, workers=2)
+    try:
+        workers = worker_pids(server)
+        assert len(workers) == 2
+        for number in range(6):
+            post(port, {"user_id": f"w{number}", "text": "买到过期食品怎么赔", "message_id": "1"})
+        assert {turns_counted(port) for _ in range(6)} == {6}, "every worker reports the sum of both"
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while len(set(worker_pids(server)) - {workers[0]}) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(set(worker_pids(server)) - {workers[0]}) == 2, "uvicorn started a new worker"
+        post(port, {"user_id": "w9", "text": "预付卡能退吗", "message_id": "1"})
+        assert {turns_counted(port) for _ in range(6)} == {7}, "the killed worker's counts are kept"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

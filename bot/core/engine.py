@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import metrics
 from bot.core import dedup
 from bot.core.choices import remember_choices, resolve_numbered_choice
 from bot.core.conversations import (
@@ -96,10 +97,10 @@ class Engine:
             if within_turn is not None:
                 await within_turn(session, message, outcome.replies)
             session.add(self._event(message, route.name, outcome, started, now))
-        log.info(
-            "turn channel=%s route=%s outcome=%s ms=%.1f",
-            message.user.channel, route.name, outcome.label, (time.perf_counter() - started) * 1000,
-        )
+        seconds = time.perf_counter() - started
+        metrics.record_turn(message.user.channel, route.name, outcome.label, seconds)
+        log.info("turn channel=%s route=%s outcome=%s ms=%.1f",
+                 message.user.channel, route.name, outcome.label, seconds * 1000)
         return outcome.replies
 
     async def _replies_of_earlier(self, message: IncomingMessage, started: float) -> tuple[Reply, ...] | None:
@@ -111,6 +112,7 @@ class Engine:
                 duplicate = Outcome(replies, label="duplicate")
                 session.add(self._event(message, "dedup", duplicate, started, now, duplicate=True))
         if replies is not None:
+            metrics.record_duplicate(message.user.channel)
             log.info("duplicate message on %s answered from the store", message.user.channel)
         return replies
 

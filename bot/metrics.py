@@ -1,0 +1,90 @@
+"""Prometheus metrics: what the turns did (counted in each worker) and what waits (read from the database).
+
+Counters and histograms live in the process that handled the turn. With several workers
+`weiquan serve` sets PROMETHEUS_MULTIPROC_DIR before they start, so prometheus_client keeps them in
+shared files and any worker's /metrics reports the sum, also across a worker killed and restarted.
+Backlogs are not counted in memory at all: they are read from the database at scrape time, so every
+worker reports the same truth.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.complaints.models import CaseRow
+from bot.core.tables import OutboxRow
+from bot.staff.models import HandoffRow
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+TURNS = Counter("weiquan_turns", "Turns handled (duplicates excluded)", ["channel", "route", "outcome"])
+TURN_SECONDS = Histogram(
+    "weiquan_turn_seconds", "Time from a message's arrival to its saved turn", ["channel"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 4.0, 5.0, 10.0),
+)
+DEDUP_HITS = Counter("weiquan_dedup_hits", "Retried messages answered from the stored replies", ["channel"])
+
+
+def record_turn(channel: str, route: str, outcome: str, seconds: float) -> None:
+    TURNS.labels(channel, route, outcome).inc()
+    TURN_SECONDS.labels(channel).observe(seconds)
+
+
+def record_duplicate(channel: str) -> None:
+    DEDUP_HITS.labels(channel).inc()
+
+
+class _Backlogs(Collector):
+    """Gauges already read from the database for this scrape."""
+
+    def __init__(self, gauges: Iterable[GaugeMetricFamily]) -> None:
+        self._gauges = list(gauges)
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        return self._gauges
+
+
+async def read_backlogs(session: AsyncSession, timezone: ZoneInfo, now: datetime | None = None
+                        ) -> list[GaugeMetricFamily]:
+    """Outbox backlog per channel, hand-offs per state, and cases past their acceptance deadline."""
+    now = now or datetime.now(UTC)
+    outbox = GaugeMetricFamily("weiquan_outbox_backlog", "Outbox messages not yet delivered", labels=["channel"])
+    pending = (await session.execute(
+        select(OutboxRow.channel, func.count()).where(OutboxRow.delivered_at.is_(None), OutboxRow.failed.is_(False))
+        .group_by(OutboxRow.channel))).all()
+    for channel, count in pending:
+        outbox.add_metric([channel], count)
+    handoffs = GaugeMetricFamily("weiquan_handoff_queue", "Hand-offs not closed, by state", labels=["status"])
+    open_handoffs = dict((await session.execute(
+        select(HandoffRow.status, func.count()).where(HandoffRow.status != "closed")
+        .group_by(HandoffRow.status))).all())
+    for status in ("waiting", "active"):
+        handoffs.add_metric([status], open_handoffs.get(status, 0))
+    today = now.astimezone(timezone).date()
+    overdue = await session.scalar(
+        select(func.count()).select_from(CaseRow).where(CaseRow.status == "received", CaseRow.due_on < today))
+    cases = GaugeMetricFamily("weiquan_overdue_cases", "Cases not accepted or rejected by their legal deadline")
+    cases.add_metric([], overdue or 0)
+    return [outbox, handoffs, cases]
+
+
+def exposition(backlogs: list[GaugeMetricFamily]) -> tuple[bytes, str]:
+    """The Prometheus text format of this process's (or all workers') metrics plus the backlogs."""
+    if os.environ.get(MULTIPROCESS_ENV):
+        turns = CollectorRegistry()
+        MultiProcessCollector(turns)
+    else:
+        turns = REGISTRY  # one process: its counters, plus process_* (memory, CPU) and python_gc_*
+    read = CollectorRegistry(auto_describe=False)
+    read.register(_Backlogs(backlogs))
+    return generate_latest(turns) + generate_latest(read), CONTENT_TYPE_LATEST
