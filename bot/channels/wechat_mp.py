@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -171,15 +171,18 @@ def routes(settings: WeChatSettings, engine: Callable[[], Engine], sessions: Cal
             return PlainTextResponse(SUCCESS)
         if incoming.kind is MessageKind.MEDIA and api is not None:
             incoming = await _keep_evidence(incoming, api, sessions(), evidence_dir)
-        turn = asyncio.ensure_future(engine().handle(incoming))
+        delivery = _Delivery()
+        turn = asyncio.ensure_future(engine().handle(incoming, within_turn=delivery.queue_if_late))
         try:
             replies = await asyncio.wait_for(asyncio.shield(turn), settings.reply_budget_seconds)
         except TimeoutError:
-            turn.add_done_callback(lambda done: asyncio.ensure_future(_queue_late(sessions(), incoming, done)))
-            if api is not None:
-                asyncio.ensure_future(_typing(api, sessions(), incoming.user.external_id))
-            log.info("wechat turn over budget: answered through the outbox")
-            return PlainTextResponse(SUCCESS)
+            if delivery.decide(_OUTBOX) == _PASSIVE:
+                replies = await turn  # it is committing with the answer meant for this response
+            else:
+                if api is not None:
+                    asyncio.ensure_future(_typing(api, sessions(), incoming.user.external_id))
+                log.info("wechat turn over budget: answered through the outbox")
+                return PlainTextResponse(SUCCESS)
         if not replies:
             return PlainTextResponse(SUCCESS)
         if any(r.handoff for r in replies):
@@ -214,11 +217,29 @@ async def _typing(api: WeChatApi, sessions: async_sessionmaker, openid: str) -> 
         await send_typing(sessions, api, http, openid, datetime.now(UTC))
 
 
-async def _queue_late(sessions: async_sessionmaker, incoming: IncomingMessage, turn: asyncio.Future) -> None:
-    """The slow turn's replies go to the outbox, for the customer-service API sender."""
-    if turn.cancelled() or turn.exception() is not None or not turn.result():
-        return
-    async with sessions.begin() as session:
-        session.add(OutboxRow(channel=CHANNEL, external_id=incoming.user.external_id,
-                              replies=[reply.to_dict() for reply in turn.result()],
-                              created_at=datetime.now(UTC), attempts=0))
+_PASSIVE, _OUTBOX = "passive", "outbox"
+
+
+class _Delivery:
+    """Decides once, for one push, whether the turn's replies go in the HTTP response or the outbox.
+
+    The turn decides when it is about to commit; the request decides when the reply budget runs out.
+    Whichever comes first wins, so a turn finishing just as the budget ends is answered exactly once,
+    and a late answer's outbox row is saved in the turn's own transaction: a worker killed after
+    the commit cannot lose it.
+    """
+
+    def __init__(self) -> None:
+        self._choice: str | None = None
+
+    def decide(self, choice: str) -> str:
+        if self._choice is None:
+            self._choice = choice
+        return self._choice
+
+    async def queue_if_late(self, session: AsyncSession, incoming: IncomingMessage, replies: tuple[Reply, ...]
+                            ) -> None:
+        if replies and self.decide(_PASSIVE) == _OUTBOX:
+            session.add(OutboxRow(channel=CHANNEL, external_id=incoming.user.external_id,
+                                  replies=[reply.to_dict() for reply in replies],
+                                  created_at=datetime.now(UTC), attempts=0))
