@@ -347,7 +347,7 @@ QUIZ_REPORT_DONE = "谢谢指正！这道题已经转给工作人员核实。"
 # WeChat (bot/channels/wechat_mp.py)
 WECHAT_OPTION = "回复 {number}：{label}"
 
-# Staff reports and exports (bot/staff/reports.py)
+# Staff reports and exports (bot/staff/reports.py, charts.py, xlsx_export.py)
 REPORT_DEMAND_MISSING = "未填"
 REPORT_TRIAGE_LABEL = "待确定承办单位"
 REPORT_YES = "是"

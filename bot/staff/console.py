@@ -315,7 +315,10 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
         async with sessions()() as session:
             summary = await reports.summarize(session, start, end, today=_now().date())
         names = {d.code: d.name for d in settings.jurisdiction.departments}
-        return render("dashboard.html", signed, summary=summary, charts=reports.chart_svgs(summary, names),
+        # Imported here: keeps matplotlib out of every worker's memory until a staff member asks for a chart.
+        from bot.staff import charts
+
+        return render("dashboard.html", signed, summary=summary, charts=charts.chart_svgs(summary, names),
                       start=start.isoformat(), end=end.isoformat())
 
     async def export(request: Request) -> Response:
@@ -333,8 +336,11 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
         headers = {"content-disposition": f'attachment; filename="{name}"'}
         if kind == "csv":
             return Response(reports.export_csv(rows).encode("utf-8-sig"), media_type="text/csv", headers=headers)
-        charts = reports.chart_svgs(summary, {d.code: d.name for d in settings.jurisdiction.departments})
-        return Response(reports.export_xlsx(rows, summary, charts), headers=headers,
+        # Imported here: keeps matplotlib and openpyxl out of every worker's memory until someone exports xlsx.
+        from bot.staff import charts, xlsx_export
+
+        svgs = charts.chart_svgs(summary, {d.code: d.name for d in settings.jurisdiction.departments})
+        return Response(xlsx_export.export_xlsx(rows, summary, svgs), headers=headers,
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     async def warnings_page(request: Request) -> Response:

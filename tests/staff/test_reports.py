@@ -14,14 +14,9 @@ from openpyxl import load_workbook
 
 from bot.complaints.models import CaseGroupRow, CasePartyRow, CaseRow
 from bot.db import create_session_factory
-from bot.staff.reports import (
-    Summary,
-    chart_svgs,
-    export_csv,
-    export_rows,
-    export_xlsx,
-    summarize,
-)
+from bot.staff.charts import chart_svgs
+from bot.staff.reports import Summary, export_csv, export_rows, summarize
+from bot.staff.xlsx_export import export_xlsx
 from bot.texts import REPORT_COLUMNS as COLUMNS
 
 START, END, TODAY = date(2026, 3, 2), date(2026, 3, 6), date(2026, 3, 10)
