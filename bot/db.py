@@ -1,7 +1,8 @@
 """Database wiring: the declarative Base, engine and session factories, migrations.
 
-SQLite (the default) gets WAL, a busy timeout and `BEGIN IMMEDIATE` for every transaction, so that
-concurrent read-then-write turns queue for the write lock instead of losing updates. PostgreSQL is
+SQLite (the default) gets WAL and `BEGIN IMMEDIATE` for every transaction, so that concurrent
+read-then-write turns queue for the write lock instead of losing updates; within a process they
+queue on an asyncio lock first (bot.sqlite_gate), SQLite's busy timeout is for other processes. PostgreSQL is
 used through asyncpg when DATABASE_URL names it.
 """
 
@@ -17,6 +18,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+
+from bot import sqlite_gate
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -47,10 +50,7 @@ def create_engine(url: str, *, busy_timeout_ms: int = 10000) -> AsyncEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _begin_immediate(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
+    sqlite_gate.install(engine.sync_engine, sqlite_gate.WriteGate(busy_timeout_ms / 1000), "BEGIN IMMEDIATE")
     return engine
 
 

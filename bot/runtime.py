@@ -62,6 +62,5 @@ async def start_runtime(config: Config, *, knowledge: KnowledgeBase | None = Non
         router=build_router(),
         services=services,
         idle_expiry=timedelta(minutes=config.conversation.idle_expiry_minutes),
-        one_turn_at_a_time=database.dialect.name == "sqlite",
     )
     return Runtime(config, services, database, engine, sessions)

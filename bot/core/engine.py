@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 import random
@@ -46,13 +45,8 @@ class Engine:
 
     def __init__(
         self, *, sessions: async_sessionmaker, router: Router, services: Any, idle_expiry: timedelta,
-        one_turn_at_a_time: bool = False,
     ) -> None:
-        """`one_turn_at_a_time` (SQLite: one writer) queues this process's turns on an asyncio lock
-        instead of letting them wait in SQLite's busy handler, which sleeps in growing steps (up to
-        100 ms) and gave second-long tails at 64 concurrent requests."""
         self._sessions = sessions
-        self._one_at_a_time = asyncio.Lock() if one_turn_at_a_time else contextlib.nullcontext()
         self._router = router
         self._services = services
         self._idle_expiry = idle_expiry
@@ -63,8 +57,7 @@ class Engine:
         started = time.perf_counter()
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                async with self._one_at_a_time:
-                    return await self._attempt(message, started, within_turn)
+                return await self._attempt(message, started, within_turn)
             except dedup.AlreadyClaimed:
                 replies = await self._replies_of_earlier(message, started)
                 if replies is not None:
