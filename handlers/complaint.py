@@ -91,7 +91,7 @@ def _past_date(text: str, _data: Mapping[str, Any]) -> str:
         raise Invalid(texts.COMPLAINT_DATE_INVALID)
     if parsed.day > today:
         raise Invalid(texts.COMPLAINT_DATE_FUTURE)
-    return parsed.day.isoformat() if parsed.precision == "day" else parsed.day.strftime("%Y-%m")
+    return parsed.day.isoformat() if parsed.precision == "day" else parsed.day.isoformat()[:7]
 
 
 def _show_date(value: str) -> str:

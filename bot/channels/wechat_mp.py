@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 CHANNEL = "wechat"
 SUCCESS = "success"
 MEDIA_TIMEOUT_SECONDS = 2.5
+MAX_OPENID_CHARS = 128
+"""A conversation keeps a user id of up to 128 characters; WeChat's openids have 28."""
 FORBIDDEN_XML = (b"<!DOCTYPE", b"<!ENTITY")
 """Entity declarations have no place in WeChat's XML: refuse them before any parser sees them."""
 
@@ -71,6 +73,9 @@ def signed(expected: str, given: str) -> bool:
 
 def to_incoming(message, *, received_at: datetime) -> IncomingMessage | None:
     """wechatpy's parsed message -> the neutral message; None for pushes that need no answer."""
+    if not (message.source or "").strip() or len(message.source) > MAX_OPENID_CHARS:
+        log.warning("wechat push without a usable sender ignored")  # no real push looks like this
+        return None
     user = UserRef(CHANNEL, message.source)
     kind = message.type
     if kind == "event":
@@ -188,7 +193,9 @@ def routes(settings: WeChatSettings, engine: Callable[[], Engine], sessions: Cal
         if any(r.handoff for r in replies):
             reply = transfer_xml(message.target, message.source, settings.kf_account)
         else:
-            reply = TextReply(source=message.target, target=message.source, content=render_text(replies)).render()
+            # wechatpy wraps the content in one CDATA section: a "]]>" in it must be split across two.
+            content = render_text(replies).replace("]]>", "]]]]><![CDATA[>")
+            reply = TextReply(source=message.target, target=message.source, content=content).render()
         if encrypted:
             reply = crypto.encrypt_message(reply, nonce, timestamp)
         return Response(reply, media_type="application/xml")

@@ -16,7 +16,7 @@ def resolve_numbered_choice(message: IncomingMessage, slots: Mapping[str, Any]) 
     """A text that is just a number pointing at an offered button becomes that button press."""
     choices = slots.get(CHOICES_SLOT) or []
     text = message.text.strip().translate(DIGITS).rstrip(".、")
-    if message.kind is MessageKind.TEXT and text.isdigit() and 1 <= int(text) <= len(choices):
+    if message.kind is MessageKind.TEXT and text.isdecimal() and 1 <= int(text) <= len(choices):
         return dataclasses.replace(message, kind=MessageKind.BUTTON, payload=choices[int(text) - 1])
     return message
 
