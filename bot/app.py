@@ -8,7 +8,9 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -30,9 +32,17 @@ log = logging.getLogger(__name__)
 
 def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
     """The ASGI app. Starts its own runtime at startup unless one is handed in (tests)."""
-    holder: dict[str, Runtime] = {"runtime": runtime} if runtime else {}
+    holder: dict[str, Any] = {"runtime": runtime} if runtime else {}
     telegram_wake = asyncio.Event()
     telegram = telegram_channel(config, lambda: holder["runtime"], telegram_wake.set)
+
+    def wechat_http() -> httpx.AsyncClient:
+        """The process's client for WeChat API calls made during a request, made on first use (its TLS
+        context is the costly part). It keeps no idle connections, so nothing is left to close."""
+        if "wechat_http" not in holder:
+            holder["wechat_http"] = httpx.AsyncClient(timeout=wechat_mp.API_TIMEOUT_SECONDS,
+                                                      limits=httpx.Limits(max_keepalive_connections=0))
+        return holder["wechat_http"]
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette):
@@ -93,7 +103,7 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
                                      section.reply_budget_seconds, section.timestamp_window_seconds,
                                      section.max_body_bytes, section.kf_account),
             lambda: holder["runtime"].engine, lambda: holder["runtime"].sessions,
-            api=wechat_api(config), evidence_dir=config.app.data_dir / "evidence",
+            api=wechat_api(config), http=wechat_http, evidence_dir=config.app.data_dir / "evidence",
         )
     if telegram is not None:
         routes += telegram.routes()

@@ -42,7 +42,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "wechat"
 SUCCESS = "success"
-MEDIA_TIMEOUT_SECONDS = 2.5
+API_TIMEOUT_SECONDS = 2.5
+"""Calls made while WeChat waits for our answer (photo download, "typing")."""
 MAX_OPENID_CHARS = 128
 """A conversation keeps a user id of up to 128 characters; WeChat's openids have 28."""
 FORBIDDEN_XML = (b"<!DOCTYPE", b"<!ENTITY")
@@ -128,8 +129,10 @@ def transfer_xml(account_id: str, openid: str, kf_account: str) -> str:
 
 
 def routes(settings: WeChatSettings, engine: Callable[[], Engine], sessions: Callable[[], async_sessionmaker], *,
-           api: WeChatApi | None, evidence_dir: Path) -> list[Route]:
-    """`api` (app id and secret configured) lets photos be fetched and slow answers show "typing"."""
+           api: WeChatApi | None, http: Callable[[], httpx.AsyncClient], evidence_dir: Path) -> list[Route]:
+    """`api` (app id and secret configured) lets photos be fetched and slow answers show "typing", over
+    `http`, one client for the process: a client per call would build a TLS context each time (tens of
+    milliseconds of CPU), which under overload made every late answer slower still."""
     crypto = WeChatCrypto(settings.token, settings.aes_key, settings.app_id) if settings.aes_key else None
 
     def fresh(timestamp: str) -> bool:
@@ -175,7 +178,7 @@ def routes(settings: WeChatSettings, engine: Callable[[], Engine], sessions: Cal
         if incoming is None:
             return PlainTextResponse(SUCCESS)
         if incoming.kind is MessageKind.MEDIA and api is not None:
-            incoming = await _keep_evidence(incoming, api, sessions(), evidence_dir)
+            incoming = await _keep_evidence(incoming, api, sessions(), http(), evidence_dir)
         delivery = _Delivery()
         turn = asyncio.ensure_future(engine().handle(incoming, within_turn=delivery.queue_if_late))
         try:
@@ -185,7 +188,8 @@ def routes(settings: WeChatSettings, engine: Callable[[], Engine], sessions: Cal
                 replies = await turn  # it is committing with the answer meant for this response
             else:
                 if api is not None:
-                    asyncio.ensure_future(_typing(api, sessions(), incoming.user.external_id))
+                    asyncio.ensure_future(send_typing(sessions(), api, http(), incoming.user.external_id,
+                                                      datetime.now(UTC)))
                 log.info("wechat turn over budget: answered through the outbox")
                 return PlainTextResponse(SUCCESS)
         if not replies:
@@ -207,21 +211,15 @@ def routes(settings: WeChatSettings, engine: Callable[[], Engine], sessions: Cal
 
 
 async def _keep_evidence(incoming: IncomingMessage, api: WeChatApi, sessions: async_sessionmaker,
-                         folder: Path) -> IncomingMessage:
+                         http: httpx.AsyncClient, folder: Path) -> IncomingMessage:
     """Fetch the photo now (WeChat keeps it 3 days), store it by hash; the message then names the file."""
     try:
-        async with httpx.AsyncClient(timeout=MEDIA_TIMEOUT_SECONDS) as http:
-            data, content_type = await fetch_media(sessions, api, http, incoming.media_id, datetime.now(UTC))
+        data, content_type = await fetch_media(sessions, api, http, incoming.media_id, datetime.now(UTC))
     except (ApiError, httpx.HTTPError):
         log.warning("wechat media could not be fetched; keeping the media id")
         return incoming
     name = await asyncio.to_thread(evidence.store, folder, data, content_type)
     return dataclasses.replace(incoming, media_id=f"evidence:{name}")
-
-
-async def _typing(api: WeChatApi, sessions: async_sessionmaker, openid: str) -> None:
-    async with httpx.AsyncClient(timeout=MEDIA_TIMEOUT_SECONDS) as http:
-        await send_typing(sessions, api, http, openid, datetime.now(UTC))
 
 
 _PASSIVE, _OUTBOX = "passive", "outbox"
