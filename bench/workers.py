@@ -40,7 +40,7 @@ async def measure(workers: int, args, server_url: str) -> float:
     on_postgres = server_url.startswith("postgresql")
     with tempfile.TemporaryDirectory() as folder:
         database_url, name = (await fresh_database(server_url)) if on_postgres else (
-            f"sqlite+aiosqlite:///{Path(folder) / 'weiquan.db'}", "")
+            f"sqlite:///{Path(folder) / 'weiquan.db'}", "")
         env = {**os.environ, "DATABASE_URL": database_url, "WEIQUAN_APP_DATA_DIR": folder,
                "WEIQUAN_APP_LOG_LEVEL": "WARNING", "WEIQUAN_WECHAT_TOKEN": TOKEN, "WEIQUAN_WECHAT_APP_ID": APP_ID}
         server = Server(free_port(), workers, env, Path(folder) / "serve.log")

@@ -217,7 +217,7 @@ class Config:
         """The URL to connect to: the configured one, else SQLite in the data folder."""
         if self.database.url:
             return self.database.url
-        return f"sqlite+aiosqlite:///{self.app.data_dir / 'weiquan.db'}"
+        return f"sqlite:///{self.app.data_dir / 'weiquan.db'}"
 
 
 ENV_ALIASES = {

@@ -1,14 +1,13 @@
 """Database wiring: the declarative Base, engine and session factories, migrations.
 
 SQLite (the default) gets WAL and `BEGIN IMMEDIATE` for every transaction, so that concurrent
-read-then-write turns queue for the write lock instead of losing updates; within a process they
-queue on an asyncio lock first (bot.sqlite_gate), SQLite's busy timeout is for other processes. PostgreSQL is
+read-then-write turns queue for the write lock instead of losing updates (bot.sqlite_gate), and is
+driven on the event loop's thread (bot.sqlite_inline). PostgreSQL is
 used through asyncpg when DATABASE_URL names it.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
-from bot import sqlite_gate
+from bot import sqlite_gate, sqlite_inline
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -28,16 +27,18 @@ class Base(DeclarativeBase):
     """Base of every ORM row."""
 
 
+CALL_BUSY_TIMEOUT_MS = 20
+
+
 def create_engine(url: str, *, busy_timeout_ms: int = 10000) -> AsyncEngine:
     """An async engine; for SQLite the folder is created and the pragmas set on each connection."""
     parsed = make_url(url)
     # Bound parameters hold names and phone numbers: keep them out of logs and error messages.
-    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     if not parsed.get_backend_name() == "sqlite":
         return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": busy_timeout_ms / 1000}, hide_parameters=True)
+    engine = create_async_engine(parsed.set(drivername=f"sqlite+{sqlite_inline.DRIVER}"), hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _configure(dbapi_connection, _record) -> None:
@@ -45,12 +46,14 @@ def create_engine(url: str, *, busy_timeout_ms: int = 10000) -> AsyncEngine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        # Calls run on the event loop's thread: the waits for other writers are at BEGIN, asynchronous
+        # (bot.sqlite_gate); this short timeout only covers a reader during another process's WAL recovery.
+        cursor.execute(f"PRAGMA busy_timeout={CALL_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    sqlite_gate.install(engine.sync_engine, sqlite_gate.WriteGate(busy_timeout_ms / 1000), "BEGIN IMMEDIATE")
+    sqlite_gate.install(engine.sync_engine, busy_timeout_ms / 1000)
     return engine
 
 

@@ -31,7 +31,7 @@ def set_log_levels(level: str) -> None:
         logging.getLogger(library).setLevel(logging.WARNING)
 
 
-LIBRARY_LOGGERS = ("sqlalchemy", "httpx", "httpcore", "telegram", "aiosqlite", "asyncpg", "uvicorn.access")
+LIBRARY_LOGGERS = ("sqlalchemy", "httpx", "httpcore", "telegram", "asyncpg", "uvicorn.access")
 
 
 @dataclass

@@ -1,12 +1,13 @@
-"""One SQLite transaction at a time per process, queued on an asyncio lock.
+"""One SQLite writer at a time, waited for without blocking the event loop.
 
-SQLite has one writer, and every transaction here begins with BEGIN IMMEDIATE (bot.db). Left to
-SQLite, a second connection of the same process waits in SQLite's busy handler, which sleeps in
-growing steps (up to 100 ms) on aiosqlite's thread: under the WeChat retry storm, a retry answered
-from the dedup store, the outbox sender and the sweeper queued that way behind the turns, and pushes
-took seconds (bench/wechat_load.py). Here a transaction first takes the process's gate, a FIFO
-asyncio lock, and the connection gives it back at COMMIT or ROLLBACK (or, as a last resort, when
-the pool takes the connection back). SQLite's own busy handler is then left for other processes.
+SQLite has one writer, and every transaction here begins with BEGIN IMMEDIATE, so that a turn's
+read-then-write cannot lose an update. Left to SQLite, a second connection waits in SQLite's busy
+handler, which sleeps in growing steps (up to 100 ms), and with bot.sqlite_inline it would sleep on
+the event loop's own thread. So a transaction first takes its process's gate, a FIFO asyncio lock
+(given back at COMMIT or ROLLBACK, or as a last resort when the pool takes the connection back),
+then SQLite's write lock, retried with asyncio sleeps while another process (a second worker, a
+`weiquan` command) holds it. Under the WeChat retry storm this queue replaced second-long waits of
+dedup replies, the outbox sender and the sweeper behind the turns (bench/wechat_load.py).
 
 The waits happen in SQLAlchemy's sync event hooks, which run in its greenlet and may therefore
 await (sqlalchemy.util.await_only).
@@ -16,14 +17,19 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 import weakref
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.util import await_only
 
+BEGIN = "BEGIN IMMEDIATE"
 HOLDS_GATE = "weiquan_holds_gate"
 """Key in the pooled connection's info: this connection holds the gate of its event loop."""
+LOCK_RETRY_SECONDS = (0.001, 0.002, 0.005, 0.01, 0.02)
+"""Sleeps between tries for SQLite's write lock; the last one repeats until the timeout."""
 
 
 class WriteGate:
@@ -39,12 +45,13 @@ class WriteGate:
 
     def take(self, info: dict) -> None:
         """Wait for the gate (from inside SQLAlchemy's greenlet); "database is locked" after the timeout,
-        as SQLite itself would say."""
+        as SQLite itself would say it."""
         lock = self._lock()
         try:
-            await_only(asyncio.wait_for(lock.acquire(), self._timeout))
+            await_only(_acquire(lock, self._timeout))
         except TimeoutError:
-            raise sqlite3.OperationalError("database is locked (waited for this process's writer)") from None
+            locked = sqlite3.OperationalError("database is locked (waited for this process's writer)")
+            raise OperationalError(BEGIN, None, locked) from None
         info[HOLDS_GATE] = lock
 
     @staticmethod
@@ -54,14 +61,39 @@ class WriteGate:
             lock.release()
 
 
-def install(engine: Engine, gate: WriteGate, begin_sql: str) -> None:
-    """Take the gate before `begin_sql` runs on a connection, give it back when the transaction ends."""
+async def _acquire(lock: asyncio.Lock, timeout: float) -> None:
+    # asyncio.timeout, not wait_for: wait_for's inner task can win the lock just as it times out.
+    async with asyncio.timeout(timeout):
+        await lock.acquire()
+
+
+def begin_immediate(dbapi_connection, deadline: float) -> None:
+    """BEGIN IMMEDIATE, tried again after a short asyncio sleep while another process writes (the
+    connection's busy timeout is kept short); "database is locked" after `deadline`."""
+    for attempt in range(1_000_000):
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(BEGIN)
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise OperationalError(BEGIN, None, error) from error  # as SQLAlchemy reports driver errors
+        finally:
+            cursor.close()
+        await_only(asyncio.sleep(LOCK_RETRY_SECONDS[min(attempt, len(LOCK_RETRY_SECONDS) - 1)]))
+
+
+def install(engine: Engine, timeout_seconds: float) -> None:
+    """Every transaction on `engine` takes the gate, then BEGIN IMMEDIATE; the gate is given back when
+    the transaction ends. Both waits together give up after `timeout_seconds`."""
+    gate = WriteGate(timeout_seconds)
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
+        deadline = time.monotonic() + timeout_seconds
         gate.take(connection.info)
         try:
-            connection.exec_driver_sql(begin_sql)
+            begin_immediate(connection.connection.dbapi_connection, deadline)
         except BaseException:
             gate.give_back(connection.info)
             raise

@@ -92,7 +92,7 @@ def knowledge(tmp_path_factory):
 async def database_url(tmp_path):
     """An empty database: a new SQLite file, or a new PostgreSQL database dropped afterwards."""
     if not POSTGRES_URL:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        yield f"sqlite:///{tmp_path / 'test.db'}"
         return
     name = f"weiquan_t_{uuid.uuid4().hex[:12]}"
     admin = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")

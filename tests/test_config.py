@@ -15,7 +15,7 @@ def test_shipped_config_loads_with_documented_defaults():
     config = load_config(PROJECT_ROOT / "config.toml", {})
     assert config.server.port == 8000
     assert "中华人民共和国消费者权益保护法" in config.knowledge.laws
-    assert config.database_url == f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'weiquan.db'}"
+    assert config.database_url == f"sqlite:///{PROJECT_ROOT / 'var' / 'weiquan.db'}"
 
 
 def test_environment_overrides_the_file(tmp_path):
