@@ -179,7 +179,7 @@ def routes(settings: WeChatSettings, engine: Callable[[], Engine], sessions: Cal
             return PlainTextResponse(SUCCESS)
         if incoming.kind is MessageKind.MEDIA and api is not None:
             incoming = await _keep_evidence(incoming, api, sessions(), http(), evidence_dir)
-        delivery = _Delivery()
+        delivery = _Delivery(time.monotonic() + settings.reply_budget_seconds)
         turn = asyncio.ensure_future(engine().handle(incoming, within_turn=delivery.queue_if_late))
         try:
             replies = await asyncio.wait_for(asyncio.shield(turn), settings.reply_budget_seconds)
@@ -228,13 +228,15 @@ _PASSIVE, _OUTBOX = "passive", "outbox"
 class _Delivery:
     """Decides once, for one push, whether the turn's replies go in the HTTP response or the outbox.
 
-    The turn decides when it is about to commit; the request decides when the reply budget runs out.
-    Whichever comes first wins, so a turn finishing just as the budget ends is answered exactly once,
-    and a late answer's outbox row is saved in the turn's own transaction: a worker killed after
-    the commit cannot lose it.
+    The turn decides when it is about to commit (passive while the budget lasts, else the outbox); the
+    request decides when the budget runs out. Whichever comes first wins, so a turn finishing just as
+    the budget ends is answered exactly once, and a late answer's outbox row is saved in the turn's
+    own transaction: a worker killed after the commit cannot lose it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, deadline: float) -> None:
+        self._deadline = deadline
+        """time.monotonic() at which the reply budget ends."""
         self._choice: str | None = None
 
     def decide(self, choice: str) -> str:
@@ -244,7 +246,8 @@ class _Delivery:
 
     async def queue_if_late(self, session: AsyncSession, incoming: IncomingMessage, replies: tuple[Reply, ...]
                             ) -> None:
-        if replies and self.decide(_PASSIVE) == _OUTBOX:
+        in_time = time.monotonic() < self._deadline
+        if replies and self.decide(_PASSIVE if in_time else _OUTBOX) == _OUTBOX:
             session.add(OutboxRow(channel=CHANNEL, external_id=incoming.user.external_id,
                                   replies=[reply.to_dict() for reply in replies],
                                   created_at=datetime.now(UTC), attempts=0))

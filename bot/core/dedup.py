@@ -1,10 +1,14 @@
-"""Dedup keys: a platform message is handled once; a retry gets the replies stored for it."""
+"""Dedup keys: a platform message is handled once; a retry gets the replies stored for it.
+
+The statements of every turn are built once (Core, on the table): building and flushing ORM objects
+was a fifth of a turn's time under load.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,22 +20,21 @@ class AlreadyClaimed(Exception):
     """Another turn holds or has finished this message's key."""
 
 
+_TABLE = ProcessedMessageRow.__table__
+_CLAIM = insert(_TABLE)
+_STORE = update(_TABLE).where(_TABLE.c.dedup_key == bindparam("key")).values(replies=bindparam("replies"))
+
+
 async def claim(session: AsyncSession, key: str, now: datetime) -> None:
     """Insert the key's row inside the turn's transaction; a concurrent twin waits, then fails."""
-    session.add(ProcessedMessageRow(dedup_key=key, replies=[], created_at=now))
     try:
-        await session.flush()
+        await session.execute(_CLAIM, {"dedup_key": key, "replies": [], "created_at": now})
     except IntegrityError as exc:
         raise AlreadyClaimed(key) from exc
 
 
 async def store_replies(session: AsyncSession, key: str, replies: tuple[Reply, ...]) -> None:
-    await session.execute(
-        update(ProcessedMessageRow)
-        .where(ProcessedMessageRow.dedup_key == key)
-        .values(replies=[reply.to_dict() for reply in replies])
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_STORE, {"key": key, "replies": [reply.to_dict() for reply in replies]})
 
 
 async def stored_replies(session: AsyncSession, key: str) -> tuple[Reply, ...] | None:
