@@ -5,8 +5,9 @@
 Both servers run under uvicorn in their own process, started in this run, one after the other on
 the same machine: `weiquan serve` (the whole app: signature check, XML parse, dedup, a Q&A turn in
 the database, the passive reply) and a Starlette app whose POST route answers "success" at once.
-The load is signed plaintext-mode WeChat pushes from many users, each a new message (no retries),
-`--connections` at a time. The database is SQLite in a temporary folder unless DATABASE_URL is set.
+The load is signed plaintext-mode WeChat pushes from many users, each a new message (no retries)
+with one of 2,000 different FAQ phrasings, `--connections` at a time. The database is SQLite in a
+temporary folder unless DATABASE_URL is set.
 
 The client (a minimal keep-alive HTTP/1.1 client on asyncio streams) runs on the same machine and
 shares its CPUs: against the bare route it is part of what is measured, so the ratio is a lower
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -32,12 +34,15 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from knowledge.base import DATA_DIR  # noqa: E402
+from knowledge.faq import load_faq_dir  # noqa: E402
 from tests.fakes.wechat import WeChatPlatform  # noqa: E402
 
 TOKEN = "bench-token"
 APP_ID = "wxbench000000000"
-QUESTIONS = ("网购的衣服七天内能退吗", "买到过期食品怎么赔", "健身房跑路了卡里的钱怎么办", "商家不给开发票",
-             "假一赔三是真的吗", "预付卡能退吗", "快递丢了谁负责", "手机刚买就坏了能换吗")
+QUESTIONS = tuple(random.Random(315).sample(
+    [phrasing for entry in load_faq_dir(DATA_DIR / "faq") for phrasing in entry.phrasings], k=2000))
+"""Citizens' questions: 2,000 different FAQ phrasings, so that no per-text cache makes a repeat cheap."""
 BARE_APP = """
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse

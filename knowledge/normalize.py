@@ -6,6 +6,7 @@ Questions and knowledge-base texts go through the same steps, so that 七日/7�
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -39,12 +40,18 @@ class Lexicon:
     """Single characters with a consumer meaning -> the word they stand for (退 -> 退货)."""
 
 
+CLEAN_CACHE_SIZE = 256
+
+
 class TextNormalizer:
     """Shared by the index and the matcher; build it once, it holds jieba's dictionary."""
 
     def __init__(self, lexicon: Lexicon, *, cache_dir: Path | None = None) -> None:
         self.lexicon = lexicon
         self._t2s = opencc.OpenCC("t2s.json")
+        # One turn folds the same message a dozen times (each route's matcher, then the search): keep
+        # the last few results. Per instance, so that the cache goes with the normalizer.
+        self.clean = functools.lru_cache(maxsize=CLEAN_CACHE_SIZE)(self._fold)
         self._tokenizer = jieba.Tokenizer()
         if cache_dir is not None:
             cache_dir.mkdir(parents=True, exist_ok=True)
@@ -81,8 +88,8 @@ class TextNormalizer:
                     homophones.append(word)
         self._typo_lengths = tuple(sorted({len(k.split()) for k in self._vocabulary}, reverse=True))
 
-    def clean(self, text: str) -> str:
-        """Width, case, script and numerals folded; whitespace collapsed."""
+    def _fold(self, text: str) -> str:
+        """`clean`: width, case, script and numerals folded; whitespace collapsed."""
         text = unicodedata.normalize("NFKC", LONE_SURROGATE.sub("", text)).lower()
         text = self._t2s.convert(text)
         text = CJK_NUMERAL_BEFORE_UNIT.sub(_arabic, text)
