@@ -1,6 +1,6 @@
 """WeChat's retry storm and a SIGKILL under load: is any turn or complaint lost or doubled?
 
-    python bench/wechat_load.py [--users 300] [--complainants 60] [--workers 1] [--kill-at 6]
+    python bench/wechat_load.py [--users 200] [--complainants 50] [--think 3] [--workers 1] [--kill-at 6]
 
 Starts `weiquan serve` with the WeChat channel on: SQLite in a temporary folder, or, when
 DATABASE_URL names a PostgreSQL server, a fresh database on it (dropped afterwards). Its
@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 from bench.http_throughput import QUESTIONS, free_port  # noqa: E402
 from bot.complaints.models import CaseRow  # noqa: E402
 from bot.core.tables import OutboxRow, ProcessedMessageRow, TurnEventRow  # noqa: E402
+from bot.db import create_engine  # noqa: E402
 from tests.fakes.wechat import FakeWeChatApi, WeChatPlatform, xml_fields  # noqa: E402
 from tests.scenarios.chat import COMPLAINT_ANSWERS  # noqa: E402
 
@@ -214,7 +215,7 @@ async def drop_database(server_url: str, name: str) -> None:
 
 async def wait_for_outbox(database_url: str, seconds: float) -> int:
     """Wait until the senders have delivered every outbox row (or given up on it); the rows still pending."""
-    engine = create_async_engine(database_url)
+    engine = create_engine(database_url)
     try:
         deadline = time.monotonic() + seconds
         while True:
@@ -229,7 +230,7 @@ async def wait_for_outbox(database_url: str, seconds: float) -> int:
 
 
 async def stored(database_url: str) -> dict[str, object]:
-    engine = create_async_engine(database_url)
+    engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
             async def count(query) -> int:
@@ -331,11 +332,11 @@ def report(args, tally: Tally, result: dict, elapsed: float, on_postgres: bool) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=300)
-    parser.add_argument("--complainants", type=int, default=60, help="how many of the users file a complaint")
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--complainants", type=int, default=50, help="how many of the users file a complaint")
     parser.add_argument("--questions", type=int, default=8, help="questions per asking user")
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--think", type=float, default=1.0, help="mean pause in seconds before each message")
+    parser.add_argument("--think", type=float, default=3.0, help="mean pause in seconds before each message")
     parser.add_argument("--storm", type=float, default=0.2, help="share of pushes WeChat sends twice at once")
     parser.add_argument("--kill-at", type=float, default=6.0, help="seconds into the run; negative: no kill")
     parser.add_argument("--seed", type=int, default=315)
