@@ -115,9 +115,9 @@ def run_serve(args, config: Config, path: Path | None) -> int:
 
 def build_index_cache_apart(config: Config) -> None:
     """Load the knowledge base once in a short-lived process, so that the search index cache exists
-    before the workers start. Each worker then loads the built index (about 250 MiB resident) instead
-    of building it (about 320 MiB: the build's garbage keeps the heap large), and several workers do
-    not all build it at once."""
+    before the workers start. Each worker then loads the built index instead of building it, which
+    left it about 75 MiB larger (the build's garbage keeps the heap large), and several workers do not
+    all build it at once."""
     import multiprocessing
 
     from bot.knowledge_setup import load_knowledge_base
