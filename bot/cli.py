@@ -109,6 +109,8 @@ def run_serve(args, config: Config, path: Path | None) -> int:
         port=args.port or config.server.port,
         workers=workers,
         log_level=config.app.log_level.lower(),
+        # JSON logs: uvicorn's own records go through the root handler too, instead of its text format.
+        **({"log_config": None} if config.app.log_format == "json" else {}),
     )
     return 0
 

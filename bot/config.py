@@ -22,6 +22,8 @@ class AppSection:
     data_dir: Path = Path("var")
     """Folder for the SQLite file and caches."""
     log_level: str = "INFO"
+    log_format: str = "text"
+    """"text" lines, or "json": one JSON object per line with the fields of each record."""
 
 
 @dataclass(frozen=True)

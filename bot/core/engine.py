@@ -94,8 +94,9 @@ class Engine:
             await session.execute(_LOG_TURN, self._event(message, route.name, outcome, started, now))
         seconds = time.perf_counter() - started
         metrics.record_turn(message.user.channel, route.name, outcome.label, seconds)
-        log.info("turn channel=%s route=%s outcome=%s ms=%.1f",
-                 message.user.channel, route.name, outcome.label, seconds * 1000)
+        fields = {"channel": message.user.channel, "route": route.name, "outcome": outcome.label,
+                  "ms": round(seconds * 1000, 1)}
+        log.info("turn channel=%(channel)s route=%(route)s outcome=%(outcome)s ms=%(ms).1f", fields, extra=fields)
         return outcome.replies
 
     async def _replies_of_earlier(self, message: IncomingMessage, started: float) -> tuple[Reply, ...] | None:
