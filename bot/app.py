@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -109,7 +110,10 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
         routes += telegram.routes()
     routes += quiz_web.routes(lambda: holder["runtime"].sessions, lambda: holder["runtime"].services,
                               max_body_bytes=config.server.max_body_bytes)
-    app = Starlette(routes=routes, lifespan=lifespan)
+    endpoints = ((config.wechat.path, "wechat"), (config.telegram.path, "telegram"), ("/api/chat", "web"),
+                 ("/api/quiz", "quiz"), ("/quiz", "quiz"), ("/staff", "staff"))
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    middleware=[Middleware(metrics.RequestTimer, endpoints=endpoints)])
     app.state.telegram = telegram
     return app
 

@@ -10,6 +10,7 @@ worker reports the same truth.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -33,6 +34,10 @@ TURN_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 4.0, 5.0, 10.0),
 )
 DEDUP_HITS = Counter("weiquan_dedup_hits", "Retried messages answered from the stored replies", ["channel"])
+REQUEST_SECONDS = Histogram(
+    "weiquan_http_request_seconds", "Time from a request reaching the app to its response, by endpoint",
+    ["endpoint"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 4.0, 5.0, 10.0),
+)
 
 
 def record_turn(channel: str, route: str, outcome: str, seconds: float) -> None:
@@ -42,6 +47,26 @@ def record_turn(channel: str, route: str, outcome: str, seconds: float) -> None:
 
 def record_duplicate(channel: str) -> None:
     DEDUP_HITS.labels(channel).inc()
+
+
+class RequestTimer:
+    """ASGI middleware: each HTTP request's time in the app, labelled by the first of `endpoints`
+    (path prefix, label) that matches, else "other": a bounded set, whatever paths are asked for."""
+
+    def __init__(self, app, *, endpoints: tuple[tuple[str, str], ...]) -> None:
+        self.app = app
+        self.endpoints = endpoints
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            endpoint = next((label for prefix, label in self.endpoints if scope["path"].startswith(prefix)), "other")
+            REQUEST_SECONDS.labels(endpoint).observe(time.perf_counter() - started)
 
 
 class _Backlogs(Collector):

@@ -48,6 +48,8 @@ async def test_metrics_count_turns_duplicates_and_backlogs(config, runtime):
     assert grew(web("weiquan_dedup_hits_total")) == 2
     assert grew(web("weiquan_turn_seconds_count")) == 2, "the question and the hand-off request"
     assert grew(web("weiquan_turn_seconds_bucket", le="+Inf")) == 2
+    requests = ("weiquan_http_request_seconds_count", (("endpoint", "web"),))
+    assert grew(requests) == 4, "every POST to /api/chat, answered from the store or not"
     assert after[("weiquan_outbox_backlog", (("channel", "wechat"),))] == 1, "the delivered row is not backlog"
     assert after[("weiquan_handoff_queue", (("status", "waiting"),))] == 1
     assert after[("weiquan_handoff_queue", (("status", "active"),))] == 0
