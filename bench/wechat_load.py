@@ -73,7 +73,7 @@ class Tally:
     via_outbox: Counter = field(default_factory=Counter)
     """Per openid: pushes answered "success" whose replies must come through the customer-service API."""
     unanswered: int = 0
-    over_budget: int = 0
+    timed_out: int = 0
     latencies: list[float] = field(default_factory=list)
     kill: str = ""
 
@@ -168,7 +168,7 @@ class WeChat:
                 async with asyncio.timeout(WECHAT_WAIT_SECONDS):  # the whole exchange, as WeChat counts it
                     response = await self.client.post(f"{self.url}?{urlencode(params)}", content=body)
             except TimeoutError:
-                self.tally.over_budget += count
+                self.tally.timed_out += count
                 continue
             except httpx.TransportError:  # refused or reset: WeChat waits out its 5 s, then retries
                 await asyncio.sleep(max(0.0, WECHAT_WAIT_SECONDS - (time.perf_counter() - started)))
@@ -322,7 +322,7 @@ def report(args, tally: Tally, result: dict, elapsed: float, on_postgres: bool) 
         ("complaints filed / expected", f"{sum(cases[c] for c in complainants)} / {len(complainants)}"),
         ("lost complaints", sum(cases[c] == 0 for c in complainants)),
         ("duplicated complaints", sum(max(0, cases[c] - 1) for c in complainants)),
-        ("pushes with no answer within 5 s", tally.over_budget),
+        ("pushes with no answer within 5 s", tally.timed_out),
         ("latency p50 / p99", f"{statistics.median(tally.latencies):.0f} ms / "
                               f"{percentile(tally.latencies, 0.99):.0f} ms"),
     ]
