@@ -130,10 +130,15 @@ async def load(port: int, requests: int, connections: int) -> tuple[float, list[
     return time.perf_counter() - started, sorted(latencies), failures
 
 
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else float("nan")
+
+
 def report(name: str, seconds: float, latencies: list[float], failures: int) -> float:
     rps = len(latencies) / seconds
-    p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
-    print(f"{name:<22} {rps:8.0f} req/s   p50 {statistics.median(latencies):7.1f} ms   p99 {p99:7.1f} ms"
+    print(f"{name:<22} {rps:8.0f} req/s   p50 {statistics.median(latencies):7.1f} ms   "
+          f"p99 {percentile(latencies, 0.99):7.1f} ms"
           f"   non-200 {failures}")
     return rps
 

@@ -48,11 +48,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.http_throughput import QUESTIONS, free_port  # noqa: E402
+from bench.http_throughput import QUESTIONS, free_port, percentile  # noqa: E402
 from bot.complaints.models import CaseRow  # noqa: E402
 from bot.core.tables import OutboxRow, ProcessedMessageRow, TurnEventRow  # noqa: E402
 from bot.db import create_engine  # noqa: E402
 from tests.fakes.wechat import FakeWeChatApi, WeChatPlatform, xml_fields  # noqa: E402
+from tests.processes import uvicorn_worker_pids  # noqa: E402
 from tests.scenarios.chat import COMPLAINT_ANSWERS  # noqa: E402
 
 TOKEN = "load-token"
@@ -107,8 +108,7 @@ class Server:
         raise RuntimeError("server did not become healthy")
 
     def worker_pids(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return [int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        return uvicorn_worker_pids(self.process.pid)
 
     async def kill_one(self) -> str:
         """SIGKILL: the whole server when it is one process (then start it again), else one worker."""
@@ -250,11 +250,6 @@ async def stored(database_url: str) -> dict[str, object]:
             }
     finally:
         await engine.dispose()
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else float("nan")
 
 
 async def run(args) -> None:

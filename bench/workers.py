@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.http_throughput import APP_ID, TOKEN, free_port, load  # noqa: E402
-from bench.wechat_load import Server, drop_database, fresh_database, percentile  # noqa: E402
+from bench.http_throughput import APP_ID, TOKEN, free_port, load, percentile  # noqa: E402
+from bench.wechat_load import Server, drop_database, fresh_database  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 

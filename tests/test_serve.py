@@ -12,12 +12,12 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import POSTGRES_URL, PROJECT_ROOT
+from tests.processes import uvicorn_worker_pids
 
 pytestmark = pytest.mark.skipif(bool(POSTGRES_URL), reason="process test runs on the default SQLite setup")
 
@@ -88,12 +88,6 @@ def test_serve_answers_and_a_killed_process_loses_nothing(tmp_path):
     assert turns == 2
 
 
-def worker_pids(server: subprocess.Popen) -> list[int]:
-    """uvicorn's worker processes under the supervisor (spawned interpreters, not its resource tracker)."""
-    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-    return [int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
-
-
 def turns_counted(port: int) -> float:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         families = text_string_to_metric_families(response.read().decode())
@@ -105,16 +99,16 @@ def test_two_workers_share_metrics_and_a_killed_worker_is_replaced(tmp_path):
     port = free_port()
     server = start(tmp_path, port, workers=2)
     try:
-        workers = worker_pids(server)
+        workers = uvicorn_worker_pids(server.pid)
         assert len(workers) == 2
         for number in range(6):
             post(port, {"user_id": f"w{number}", "text": "买到过期食品怎么赔", "message_id": "1"})
         assert {turns_counted(port) for _ in range(6)} == {6}, "every worker reports the sum of both"
         os.kill(workers[0], signal.SIGKILL)
         deadline = time.monotonic() + 60
-        while len(set(worker_pids(server)) - {workers[0]}) < 2 and time.monotonic() < deadline:
+        while len(set(uvicorn_worker_pids(server.pid)) - {workers[0]}) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert len(set(worker_pids(server)) - {workers[0]}) == 2, "uvicorn started a new worker"
+        assert len(set(uvicorn_worker_pids(server.pid)) - {workers[0]}) == 2, "uvicorn started a new worker"
         post(port, {"user_id": "w9", "text": "预付卡能退吗", "message_id": "1"})
         assert {turns_counted(port) for _ in range(6)} == {7}, "the killed worker's counts are kept"
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 import time
@@ -27,14 +28,26 @@ async def sqlite_engine(tmp_path):
     await engine.dispose()
 
 
-def hold_write_lock(path, seconds: float, holding: threading.Event) -> None:
-    """Another process's writer, as a `weiquan` command would be: BEGIN IMMEDIATE, then wait."""
-    connection = sqlite3.connect(path, isolation_level=None)
-    connection.execute("BEGIN IMMEDIATE")
-    holding.set()
-    time.sleep(seconds)
-    connection.execute("COMMIT")
-    connection.close()
+@contextlib.asynccontextmanager
+async def another_writer(path, seconds: float):
+    """Another process's writer, as a `weiquan` command would be: BEGIN IMMEDIATE, then `seconds` of work."""
+    holding = threading.Event()
+
+    def write() -> None:
+        connection = sqlite3.connect(path, isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        holding.set()
+        time.sleep(seconds)
+        connection.execute("COMMIT")
+        connection.close()
+
+    other = threading.Thread(target=write)
+    other.start()
+    await asyncio.to_thread(holding.wait)
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(other.join)
 
 
 async def ticks_while(coroutine) -> tuple[object, int]:
@@ -63,29 +76,19 @@ async def insert_key(sessions, key: str) -> None:
 
 async def test_a_writer_in_another_process_is_waited_for_without_blocking_the_loop(sqlite_engine):
     engine, path = sqlite_engine
-    holding = threading.Event()
-    other = threading.Thread(target=hold_write_lock, args=(path, 0.5, holding))
-    other.start()
-    await asyncio.to_thread(holding.wait)
-    started = time.monotonic()
-    _, ticks = await ticks_while(insert_key(create_session_factory(engine), "after-the-other"))
-    waited = time.monotonic() - started
-    other.join()
+    async with another_writer(path, 0.5):
+        started = time.monotonic()
+        _, ticks = await ticks_while(insert_key(create_session_factory(engine), "after-the-other"))
+        waited = time.monotonic() - started
     assert waited >= 0.4, "the insert waited for the other writer's commit"
     assert ticks >= 20, f"the loop kept running while waiting ({ticks} ticks in {waited:.2f} s)"
 
 
 async def test_a_writer_that_never_finishes_gives_database_is_locked(sqlite_engine):
     engine, path = sqlite_engine
-    holding = threading.Event()
-    other = threading.Thread(target=hold_write_lock, args=(path, 4, holding))
-    other.start()
-    await asyncio.to_thread(holding.wait)
-    try:
+    async with another_writer(path, 4):
         with pytest.raises(OperationalError, match="database is locked"):
             await insert_key(create_session_factory(engine), "never")
-    finally:
-        other.join()
     await insert_key(create_session_factory(engine), "later")  # the gate was given back
 
 
