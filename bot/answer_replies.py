@@ -37,6 +37,10 @@ def render_answer(answer: Answer, knowledge: KnowledgeBase, *, full_text: bool =
         ]
         buttons = tuple(Button(s.title, _payload(s)) for s in answer.alternatives)
         return (Reply("\n".join(lines), buttons + (Button(texts.NONE_OF_THESE, "human"),)),)
+    if answer.kind is AnswerKind.CHAT:
+        return (Reply(answer.chat.reply, (Button(texts.SEE_MENU, "menu"),)),)
+    if answer.kind is AnswerKind.NOT_CHINESE:
+        return (Reply(texts.NOT_CHINESE, (Button(texts.OFFER_HUMAN, "human"),)),)
     if answer.kind is AnswerKind.OUT_OF_SCOPE:
         return (Reply(f"{answer.topic.reply}\n{texts.OUT_OF_SCOPE_FOOTER}"),)
     if answer.kind is AnswerKind.NO_ARTICLE:

@@ -397,11 +397,13 @@ def run_telegram_poll(_args, config: Config, _path) -> int:
 def run_kb_check(_args, config: Config, _path) -> int:
     from bot.knowledge_setup import load_knowledge_base
     from knowledge.base import DATA_DIR
-    from knowledge.check import check_citations, check_phrasings, load_cited_rules
+    from knowledge.check import check_citations, check_facts, check_openers, check_phrasings, load_cited_rules
 
     knowledge = load_knowledge_base(config)
     problems, against_text = check_citations(knowledge.faq, knowledge.library, load_cited_rules(DATA_DIR / "laws.toml"))
     problems += check_phrasings(knowledge.faq, knowledge.normalizer.clean)
+    problems += check_openers(knowledge.faq)
+    problems += check_facts(knowledge.faq, knowledge.facts.names)
     citations = sum(len(entry.citations) for entry in knowledge.faq)
     print(f"{len(knowledge.faq)} FAQ entries, {citations} citations "
           f"({against_text} checked against loaded text), {len(knowledge.library)} statutes loaded")

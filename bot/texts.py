@@ -45,6 +45,10 @@ UNKNOWN = (
 OFFER_HUMAN = "转人工服务"
 SEE_MENU = "我能做什么"
 
+NOT_CHINESE = (
+    "我目前只能读懂中文。请用中文（简体、繁体都可以）描述您遇到的消费问题，例如“网购的衣服七天内能退吗”。\n"
+    "Please write in Chinese, or ask for a staff member (人工)."
+)
 OUT_OF_SCOPE_FOOTER = "我主要解答消费维权方面的问题，比如网购退货、食品安全、预付卡退费、价格欺诈等。"
 
 

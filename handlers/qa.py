@@ -92,7 +92,8 @@ def _outcome(
         }
     labels = {AnswerKind.FAQ: "answered", AnswerKind.STATUTE: "answered", AnswerKind.LOOKUP: "lookup",
               AnswerKind.SUGGEST: "suggested",
-              AnswerKind.OUT_OF_SCOPE: "declined", AnswerKind.NO_ARTICLE: "no_article"}
+              AnswerKind.OUT_OF_SCOPE: "declined", AnswerKind.NO_ARTICLE: "no_article",
+              AnswerKind.CHAT: "chat", AnswerKind.NOT_CHINESE: "not_chinese"}
     return Outcome(
         replies,
         slots={**slots, "qa": context},

@@ -14,8 +14,11 @@ import cn2an
 from knowledge import normalize as normalize_module
 from knowledge import search as search_module
 from knowledge.cache import fingerprint, load_or_build
+from knowledge.conversation import ConversationGuard, ConversationIntent, load_conversation
+from knowledge.facts import FactFinder, load_facts
 from knowledge.faq import Citation, FaqEntry, load_faq_dir
 from knowledge.lookup import ReferenceParser
+from knowledge.narrative import question_clause
 from knowledge.normalize import Lexicon, TextNormalizer, build_pinyin_table
 from knowledge.scope import OutOfScopeTopic, ScopeGuard, load_topics
 from knowledge.search import Hit, SearchIndex
@@ -23,6 +26,8 @@ from knowledge.statutes import Article, Statute, StatuteLibrary, load_bundled, l
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MEANINGFUL = re.compile(r"[\u4e00-\u9fffa-z0-9]")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LATIN_WORD = re.compile(r"[a-z]{2,}")
 STATUTE_SUGGESTION_SHARE = 0.8
 """An article may be offered as a suggestion a little below the confidence needed to quote it."""
 
@@ -38,6 +43,10 @@ class AnswerKind(Enum):
     OUT_OF_SCOPE = "out_of_scope"
     NO_ARTICLE = "no_article"
     """The question named an article that the loaded statutes do not have."""
+    CHAT = "chat"
+    """A greeting, thanks, "继续", a question about the bot: a short reply, no law."""
+    NOT_CHINESE = "not_chinese"
+    """Latin letters only (English, pinyin): asked to write in Chinese."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,7 @@ class Answer:
     topic: OutOfScopeTopic | None = None
     requested: tuple[str, int] | None = None
     """For NO_ARTICLE: the law and number asked for."""
+    chat: ConversationIntent | None = None
 
     @property
     def answered(self) -> bool:
@@ -98,6 +108,8 @@ class KnowledgeBase:
     index: SearchIndex
     scope: ScopeGuard
     thresholds: Thresholds
+    facts: FactFinder
+    conversation: ConversationGuard
     references: ReferenceParser = field(init=False)
 
     def __post_init__(self) -> None:
@@ -116,26 +128,51 @@ class KnowledgeBase:
         cleaned = self.normalizer.clean(question)
         if not MEANINGFUL.search(cleaned):
             return Answer(AnswerKind.UNKNOWN, 0.0)
+        intent = self.conversation.match(cleaned)
+        if intent is not None:
+            return Answer(AnswerKind.CHAT, 1.0, chat=intent)
         reference = self.references.parse(cleaned, last_law=last_law)
         if reference is not None:
             return self.article_answer(reference.law, reference.number)
+        if not CJK.search(cleaned) and LATIN_WORD.search(cleaned):
+            return Answer(AnswerKind.NOT_CHINESE, 0.0)
         corrected = self.normalizer.correct_typos(cleaned)
-        faq_hits, article_hits = self.index.search_terms(self.index.cleaned_terms(corrected))
+        faq_hits, article_hits = self.search(corrected)
         best_faq = faq_hits[0] if faq_hits else Hit(0.0)
-        best_article = article_hits[0] if article_hits else Hit(0.0)
         limits = self.thresholds
         topic = self.scope.match(corrected)
         if topic is not None and best_faq.confidence < limits.out_of_scope_override:
             return Answer(AnswerKind.OUT_OF_SCOPE, best_faq.confidence, topic=topic)
+        return self._decide(faq_hits, article_hits, len(cleaned), self.facts.find(corrected), max_suggestions)
+
+    def search(self, corrected: str) -> tuple[list[Hit], list[Hit]]:
+        """FAQ and article hits for cleaned, typo-corrected text: the whole text and its question
+        clause, without the entries that a fact in the text rules out."""
+        focus = question_clause(corrected)
+        facts = self.facts.find(corrected)
+        return self.index.search_terms(
+            self.index.cleaned_terms(corrected),
+            focus=self.index.cleaned_terms(focus) if focus else None,
+            ruled_out=self.index.ruled_out(facts),
+        )
+
+    def _decide(
+        self, faq_hits: list[Hit], article_hits: list[Hit], chars: int, facts: frozenset[str], max_suggestions: int
+    ) -> Answer:
+        """Answer, suggest or admit not knowing, from the ranked hits."""
+        limits = self.thresholds
+        best_faq = faq_hits[0] if faq_hits else Hit(0.0)
+        best_article = article_hits[0] if article_hits else Hit(0.0)
         candidates = sorted(
             faq_hits + [h for h in article_hits if h.confidence >= limits.statute * STATUTE_SUGGESTION_SHARE],
             key=lambda h: h.confidence,
             reverse=True,
         )
-        answer_at, suggest_at = limits.for_length(len(cleaned))
-        if best_faq.confidence >= answer_at:
+        answer_at, suggest_at = limits.for_length(chars)
+        supported = best_faq.faq is not None and best_faq.faq.needs <= facts
+        if best_faq.confidence >= answer_at and supported:
             return self._faq_answer(best_faq, faq_hits[1 : 1 + max_suggestions])
-        if best_article.confidence >= limits.statute:
+        if best_article.confidence >= limits.statute and best_faq.confidence < answer_at:
             others = [h for h in candidates if h is not best_article]
             return Answer(
                 AnswerKind.STATUTE,
@@ -185,9 +222,10 @@ def load_lexicon(data_dir: Path = DATA_DIR) -> Lexicon:
     raw = tomllib.loads((data_dir / "lexicon.toml").read_text(encoding="utf-8"))
     expansions = {slang: tuple(formal) for slang, formal in raw.get("expand", {}).items()}
     characters = dict(raw.get("characters", {}))
+    variants = dict(raw.get("variants", {}))
     lines = (data_dir / "stopwords.txt").read_text(encoding="utf-8").splitlines()
     stopwords = frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
-    return Lexicon(expansions, stopwords, characters)
+    return Lexicon(expansions, stopwords, characters, variants)
 
 
 def load_law_aliases(data_dir: Path = DATA_DIR) -> dict[str, str]:
@@ -234,4 +272,7 @@ def load_knowledge(
     normalizer.learn_vocabulary(vocabulary, pinyin)
     index.attach(normalizer, faq, articles)
     scope = ScopeGuard(load_topics(data_dir / "out_of_scope.toml"), normalizer.clean)
-    return KnowledgeBase(library, faq, normalizer, index, scope, thresholds)
+    facts = FactFinder(load_facts(data_dir / "facts.toml"), normalizer.clean)
+    index.mark_exclusions(facts.names)
+    conversation = load_conversation(data_dir / "conversation.toml", normalizer.clean)
+    return KnowledgeBase(library, faq, normalizer, index, scope, thresholds, facts, conversation)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -67,4 +68,32 @@ def check_phrasings(entries: Iterable[FaqEntry], clean) -> list[str]:
             if key in owner and owner[key] != entry.id:
                 problems.append(f"{entry.id}: phrasing {phrasing!r} is also in {owner[key]}")
             owner.setdefault(key, entry.id)
+    return problems
+
+
+VERDICT_OPENER = re.compile(
+    r"^(?:一般|通常)?(?:不|没)?(?:可以|能|合法|合理|合规|违法|无效|需要|要|必须|算|是|有|会|适用|行|用)"
+    r"(?:的|了)?[。！!，,]"
+)
+"""A bare yes/no at the start of an answer ("可以。", "不合法，"): the same entry is reached by
+questions of opposite polarity (能退吗 / 商家能不退吗), so a fixed verdict contradicts half of them."""
+
+
+def check_openers(entries: Iterable[FaqEntry]) -> list[str]:
+    """Answers must open with the substance, not a fixed yes or no."""
+    return [
+        f"{entry.id} ({entry.source}): answer opens with a fixed verdict {found.group(0)!r}"
+        for entry in entries
+        if (found := VERDICT_OPENER.match(entry.answer))
+    ]
+
+
+def check_facts(entries: Iterable[FaqEntry], known: frozenset[str]) -> list[str]:
+    """`needs` and `excludes` may only name facts that knowledge/data/facts.toml defines."""
+    problems = []
+    for entry in entries:
+        for name in sorted((entry.needs | entry.excludes) - known):
+            problems.append(f"{entry.id} ({entry.source}): unknown fact {name!r} (see facts.toml)")
+        for name in sorted(entry.needs & entry.excludes):
+            problems.append(f"{entry.id} ({entry.source}): fact {name!r} both needed and excluded")
     return problems

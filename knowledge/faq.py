@@ -28,6 +28,10 @@ class FaqEntry:
     answer: str
     citations: tuple[Citation, ...]
     source: str
+    needs: frozenset[str] = frozenset()
+    """Facts (knowledge/data/facts.toml) the answer depends on: without them it is only suggested."""
+    excludes: frozenset[str] = frozenset()
+    """Facts that make the answer wrong: a question stating one is never offered this entry."""
 
     @property
     def phrasings(self) -> tuple[str, ...]:
@@ -92,4 +96,6 @@ def _parse_entry(raw: dict, where: str) -> FaqEntry:
         answer=answer,
         citations=tuple(citations),
         source=where,
+        needs=frozenset(strings("needs")),
+        excludes=frozenset(strings("excludes")),
     )

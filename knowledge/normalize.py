@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -26,6 +27,9 @@ DAYS = re.compile(r"(\d+)(?:天|个工作日)")
 NON_WORD = re.compile(r"[^\w]+")
 LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")  # JSON can carry them; no encoder accepts them
 CJK = re.compile(r"[\u4e00-\u9fff]")
+CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+TYPO_MARGIN = 3.0
+"""How much likelier (natural log) a domain word must be than the text as written to replace it."""
 # Fuzzy pinyin: initials and finals that many speakers (and input methods) confuse.
 FUZZY_PINYIN = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "en"), ("ang", "an"), ("l", "n"))
 
@@ -38,6 +42,8 @@ class Lexicon:
     stopwords: frozenset[str] = frozenset()
     characters: dict[str, str] = field(default_factory=dict)
     """Single characters with a consumer meaning -> the word they stand for (退 -> 退货)."""
+    variants: dict[str, str] = field(default_factory=dict)
+    """Taiwan and Hong Kong wording -> the mainland word (保固 -> 保修), replaced while folding."""
 
 
 CLEAN_CACHE_SIZE = 256
@@ -49,6 +55,8 @@ class TextNormalizer:
     def __init__(self, lexicon: Lexicon, *, cache_dir: Path | None = None) -> None:
         self.lexicon = lexicon
         self._t2s = opencc.OpenCC("t2s.json")
+        ordered = sorted(lexicon.variants, key=len, reverse=True)
+        self._variants = re.compile("|".join(map(re.escape, ordered))) if ordered else None
         # One turn folds the same message a dozen times (each route's matcher, then the search): keep
         # the last few results. Per instance, so that the cache goes with the normalizer.
         self.clean = functools.lru_cache(maxsize=CLEAN_CACHE_SIZE)(self._fold)
@@ -92,37 +100,48 @@ class TextNormalizer:
         """`clean`: width, case, script and numerals folded; whitespace collapsed."""
         text = unicodedata.normalize("NFKC", LONE_SURROGATE.sub("", text)).lower()
         text = self._t2s.convert(text)
+        if self._variants is not None:
+            text = self._variants.sub(lambda found: self.lexicon.variants[found.group(0)], text)
         text = CJK_NUMERAL_BEFORE_UNIT.sub(_arabic, text)
         text = DAYS.sub(r"\1日", text)
         return " ".join(text.split())
 
     def correct_typos(self, text: str) -> str:
-        """Replace runs of segmenter fragments whose pinyin matches a known domain word."""
+        """Replace runs of 1-3 segmenter pieces whose pinyin matches a known domain word.
+
+        A noisy-channel choice: the domain word must be more likely than the text as written by
+        TYPO_MARGIN (log odds), so that 收了 does not become 馊了 nor 练车 辆车, while 陪偿 -> 赔偿.
+        """
         if not self._vocabulary:
             return text
         pieces = self._tokenizer.lcut(text, HMM=False)
         out: list[str] = []
         i = 0
         while i < len(pieces):
-            replacement = None
-            for span in range(min(4, len(pieces) - i), 1, -1):
-                window = "".join(pieces[i : i + span])
-                if len(window) not in self._typo_lengths or not all(CJK.fullmatch(c) for c in window):
-                    continue
-                homophones = self._vocabulary.get(self._fuzzy_pinyin(window), ())
-                if window in homophones or self._tokenizer.FREQ.get(window):
-                    break  # a real word, even if it sounds like a domain word (想头, 其间)
-                closest = min(homophones, key=lambda word: _changed(window, word), default=None)
-                if closest and _changed(window, closest) <= (1 if len(closest) <= 3 else 2):
-                    replacement = (closest, span)
-                    break
-            if replacement:
-                out.append(replacement[0])
-                i += replacement[1]
-            else:
-                out.append(pieces[i])
-                i += 1
+            replacement = self._homophone_at(pieces, i)
+            out.append(replacement[0] if replacement else pieces[i])
+            i += replacement[1] if replacement else 1
         return "".join(out)
+
+    def _homophone_at(self, pieces: list[str], start: int) -> tuple[str, int] | None:
+        """(domain word, pieces it replaces) for the longest window at `start` that is a typo of one."""
+        for span in range(min(3, len(pieces) - start), 0, -1):
+            window = "".join(pieces[start : start + span])
+            if len(window) not in self._typo_lengths or not CJK_RUN.fullmatch(window):
+                continue
+            homophones = self._vocabulary.get(self._fuzzy_pinyin(window), ())
+            if window in homophones:
+                return None
+            closest = min(homophones, key=lambda word: _changed(window, word), default=None)
+            if closest is None or _changed(window, closest) > (1 if len(closest) <= 3 else 2):
+                continue
+            as_written = sum(self._log_frequency(piece) for piece in pieces[start : start + span])
+            if self._log_frequency(closest) - as_written >= TYPO_MARGIN:
+                return closest, span
+        return None
+
+    def _log_frequency(self, word: str) -> float:
+        return math.log(max(self._tokenizer.FREQ.get(word, 0), 1) / self._tokenizer.total)
 
     def _fuzzy_pinyin(self, word: str) -> str:
         return " ".join(self._pinyin.get(char, char) for char in word)

@@ -159,6 +159,8 @@ class Weights:
     """rapidfuzz token-set similarity with the best phrasing."""
     stronger_side: float = 0.75
     """In a phrasing match, the weight of the better of question and phrasing coverage."""
+    focus: float = 0.5
+    """For a story that ends in a question: the weight of the question clause scored on its own."""
 
 
 class SearchIndex:
@@ -215,9 +217,20 @@ class SearchIndex:
         self._cited_entry = np.asarray([e for e, _ in cited_pairs], dtype=np.int64)
         self._cited_article = np.asarray([a for _, a in cited_pairs], dtype=np.int64)
 
+    def mark_exclusions(self, fact_names) -> None:
+        """Per fact, which entries it rules out (from each entry's `excludes`)."""
+        self._excluded_by = {
+            name: np.array([name in entry.excludes for entry in self.faq], dtype=bool) for name in fact_names
+        }
+
+    def ruled_out(self, facts) -> np.ndarray | None:
+        """Entries that one of these facts rules out, or None when none is."""
+        masks = [self._excluded_by[name] for name in facts if name in self._excluded_by]
+        return np.logical_or.reduce(masks) if masks else None
+
     def __getstate__(self) -> dict:
         """Pickled without the normaliser and the source objects; `attach` puts them back."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("normalizer", "faq", "articles")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("normalizer", "faq", "articles", "_excluded_by")}
 
     def attach(self, normalizer: TextNormalizer, faq: Sequence[FaqEntry], articles: Sequence[Article]) -> None:
         """Reconnect an index loaded from the cache (same FAQ and articles, same order)."""
@@ -246,9 +259,24 @@ class SearchIndex:
         """Best FAQ entries and best statute articles for a question, each best first."""
         return self.search_terms(self.query_terms(question), limit=limit)
 
-    def search_terms(self, terms: Terms, *, limit: int = 4) -> tuple[list[Hit], list[Hit]]:
+    def search_terms(
+        self, terms: Terms, *, limit: int = 4, focus: Terms | None = None, ruled_out: np.ndarray | None = None
+    ) -> tuple[list[Hit], list[Hit]]:
+        """Search with the whole text, and with its question clause (`focus`) when it has one.
+
+        A story's facts dilute its question: the clause that asks is scored on its own too and the
+        two are averaged, so an entry must fit both the story and what is asked. Entries marked in
+        `ruled_out` (a fact in the question contradicts them) are never returned.
+        """
         article_scores = self._article_scores(terms)
-        return self._rank_faq(terms, article_scores, limit), self._rank_articles(article_scores, limit)
+        scores = self._faq_scores(terms, article_scores)
+        if focus is not None:
+            focus_articles = self._article_scores(focus)
+            scores = (1 - self.weights.focus) * scores + self.weights.focus * self._faq_scores(focus, focus_articles)
+            article_scores = (1 - self.weights.focus) * article_scores + self.weights.focus * focus_articles
+        if ruled_out is not None and len(scores):
+            scores = np.where(ruled_out, -1.0, scores)
+        return self._rank_faq(terms, scores, limit), self._rank_articles(article_scores, limit)
 
     def _article_scores(self, terms: Terms) -> np.ndarray:
         if not self.articles:
@@ -257,15 +285,12 @@ class SearchIndex:
         q_grams, _ = self.law_grams.coverage(terms.grams)
         return 0.4 * q_words + 0.6 * q_grams
 
-    def _rank_faq(self, terms: Terms, article_scores: np.ndarray, limit: int) -> list[Hit]:
+    def _faq_scores(self, terms: Terms, article_scores: np.ndarray) -> np.ndarray:
+        """Every entry's score for these terms, before the similarity bonus of the best few."""
         if not self.faq:
-            return []
+            return np.zeros(0)
         w = self.weights
-        q_words, d_words = self.phrasing_words.coverage(terms.words, terms.formal)
-        q_grams, d_grams = self.phrasing_grams.coverage(terms.grams)
-        phrasing = (w.phrasing_words * _blend(q_words, d_words, w.stronger_side)
-                    + (1 - w.phrasing_words) * _blend(q_grams, d_grams, w.stronger_side))
-        best_phrasing = np.maximum.reduceat(phrasing, self._entry_starts)
+        best_phrasing = np.maximum.reduceat(self._phrasing_scores(terms), self._entry_starts)
         e_words, _ = self.entry_words.coverage(terms.words, terms.formal)
         e_grams, _ = self.entry_grams.coverage(terms.grams)
         entry = w.phrasing_words * e_words + (1 - w.phrasing_words) * e_grams
@@ -279,9 +304,27 @@ class SearchIndex:
             cited = np.zeros(len(self.faq), dtype=np.float64)
             np.maximum.at(cited, self._cited_entry, article_scores[self._cited_article])
             score += w.cited_article * cited
+        return score
+
+    def _phrasing_scores(self, terms: Terms) -> np.ndarray:
+        w = self.weights
+        q_words, d_words = self.phrasing_words.coverage(terms.words, terms.formal)
+        q_grams, d_grams = self.phrasing_grams.coverage(terms.grams)
+        return (w.phrasing_words * _blend(q_words, d_words, w.stronger_side)
+                + (1 - w.phrasing_words) * _blend(q_grams, d_grams, w.stronger_side))
+
+    def _rank_faq(self, terms: Terms, scores: np.ndarray, limit: int) -> list[Hit]:
+        """The best entries, the few leading ones refined by their similarity to the question."""
+        if not self.faq:
+            return []
+        w = self.weights
+        score = scores.copy()
         candidates = np.argsort(-score, kind="stable")[:FUZZ_CANDIDATES]
+        phrasing = self._phrasing_scores(terms)
         query_text = " ".join(terms.words)
         for entry_id in candidates:
+            if score[entry_id] < 0:
+                continue
             start = self._entry_starts[entry_id]
             best = start + int(np.argmax(phrasing[start : start + len(self.faq[entry_id].phrasings)]))
             score[entry_id] += w.similarity * fuzz.token_set_ratio(query_text, self._phrasing_text[best]) / 100.0

@@ -1,0 +1,46 @@
+"""Facts that decide which rule applies (bought online, food, harm to the body …), found by signal words.
+
+An FAQ entry names the facts its answer depends on (`needs`) and the facts that make it wrong
+(`excludes`); the matcher reads the facts of a question here and keeps an entry from being the
+answer when its needs are missing, or from being offered at all when it is ruled out.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    about: str
+    signals: tuple[str, ...]
+
+
+class FactFinder:
+    """Which facts a cleaned question states."""
+
+    def __init__(self, facts: list[Fact], clean) -> None:
+        self.names = frozenset(fact.name for fact in facts)
+        self._patterns = {
+            fact.name: re.compile("|".join(re.escape(clean(s)) for s in sorted(fact.signals, key=len, reverse=True)))
+            for fact in facts
+            if fact.signals
+        }
+
+    def find(self, cleaned: str) -> frozenset[str]:
+        return frozenset(name for name, pattern in self._patterns.items() if pattern.search(cleaned))
+
+
+def load_facts(path: Path) -> list[Fact]:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    facts = []
+    for name, body in raw.get("fact", {}).items():
+        signals = body.get("signals", [])
+        if not isinstance(signals, list) or not all(isinstance(s, str) and s for s in signals):
+            raise ValueError(f"{path}: fact {name!r} needs a list of signal words")
+        facts.append(Fact(name, str(body.get("about", "")), tuple(signals)))
+    return facts
