@@ -15,7 +15,7 @@ from knowledge import normalize as normalize_module
 from knowledge import search as search_module
 from knowledge.cache import fingerprint, load_or_build
 from knowledge.conversation import ConversationGuard, ConversationIntent, load_conversation
-from knowledge.facts import FactFinder, load_facts
+from knowledge.facts import FactFinder, elapsed_days, load_facts
 from knowledge.faq import Citation, FaqEntry, load_faq_dir
 from knowledge.lookup import ReferenceParser
 from knowledge.narrative import question_clause
@@ -153,7 +153,7 @@ class KnowledgeBase:
         return self.index.search_terms(
             self.index.cleaned_terms(corrected),
             focus=self.index.cleaned_terms(focus) if focus else None,
-            ruled_out=self.index.ruled_out(facts),
+            ruled_out=self.index.ruled_out(facts, elapsed_days(corrected)),
         )
 
     def _decide(

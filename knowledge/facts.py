@@ -20,6 +20,25 @@ class Fact:
     signals: tuple[str, ...]
 
 
+DURATION = re.compile(r"(?<![月\d.])(\d{1,3})(?:个)?(日|周|星期|个月|年)(?![\d日号份])|(?<![\d.])(\d{1,3})个月")
+DAYS_PER_UNIT = {"日": 1, "周": 7, "星期": 7, "个月": 30, "年": 365}
+
+
+def elapsed_days(cleaned: str) -> int | None:
+    """The longest time span the text tells of, in days (买了20日, 用了3个月, 1年多), or None.
+
+    Dates (3月20日, 5号) are not spans. An entry whose answer holds for a shorter time than this
+    (a 7-day return for a story of 20 days) is ruled out.
+    """
+    spans = []
+    for found in DURATION.finditer(cleaned):
+        if found.group(3):
+            spans.append(int(found.group(3)) * 30)
+        else:
+            spans.append(int(found.group(1)) * DAYS_PER_UNIT[found.group(2)])
+    return max(spans, default=None)
+
+
 class FactFinder:
     """Which facts a cleaned question states."""
 

@@ -32,6 +32,9 @@ class FaqEntry:
     """Facts (knowledge/data/facts.toml) the answer depends on: without them it is only suggested."""
     excludes: frozenset[str] = frozenset()
     """Facts that make the answer wrong: a question stating one is never offered this entry."""
+    max_days: int | None = None
+    """The answer holds only this many days after purchase (7-day return): a question telling of a
+    longer time is never offered this entry."""
 
     @property
     def phrasings(self) -> tuple[str, ...]:
@@ -98,4 +101,13 @@ def _parse_entry(raw: dict, where: str) -> FaqEntry:
         source=where,
         needs=frozenset(strings("needs")),
         excludes=frozenset(strings("excludes")),
+        max_days=_positive_int(raw.get("max_days"), f"{where} ({entry_id}): max_days"),
     )
+
+
+def _positive_int(value, what: str) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise FaqError(f"{what} must be a positive whole number of days")
+    return value

@@ -218,19 +218,22 @@ class SearchIndex:
         self._cited_article = np.asarray([a for _, a in cited_pairs], dtype=np.int64)
 
     def mark_exclusions(self, fact_names) -> None:
-        """Per fact, which entries it rules out (from each entry's `excludes`)."""
+        """Per fact, which entries it rules out (from each entry's `excludes`), and each entry's time limit."""
         self._excluded_by = {
             name: np.array([name in entry.excludes for entry in self.faq], dtype=bool) for name in fact_names
         }
+        self._max_days = np.array([entry.max_days or np.inf for entry in self.faq], dtype=np.float64)
 
-    def ruled_out(self, facts) -> np.ndarray | None:
-        """Entries that one of these facts rules out, or None when none is."""
+    def ruled_out(self, facts, days: int | None = None) -> np.ndarray | None:
+        """Entries that one of these facts, or a time span of `days`, rules out; None when none is."""
         masks = [self._excluded_by[name] for name in facts if name in self._excluded_by]
+        if days is not None:
+            masks.append(self._max_days < days)
         return np.logical_or.reduce(masks) if masks else None
 
     def __getstate__(self) -> dict:
         """Pickled without the normaliser and the source objects; `attach` puts them back."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("normalizer", "faq", "articles", "_excluded_by")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("normalizer", "faq", "articles", "_excluded_by", "_max_days")}
 
     def attach(self, normalizer: TextNormalizer, faq: Sequence[FaqEntry], articles: Sequence[Article]) -> None:
         """Reconnect an index loaded from the cache (same FAQ and articles, same order)."""
