@@ -1,30 +1,31 @@
-"""Choose the confidence bands from labelled questions (the numbers in config.toml come from here).
+"""Choose the answer threshold from labelled questions (the number in config.toml comes from here).
 
-    python bench/qa_calibrate.py QUESTIONS.jsonl [MORE.jsonl ...]
+    WEIQUAN_STATUTE_DIRS=../shared/reference/statutes \
+        python bench/qa_calibrate.py ../shared/eval/qa-dev.jsonl ../shared/eval/qa-dev-more.jsonl
 
-For every question the matcher's best FAQ entry and best statute article are scored once; then
-each candidate answer threshold is tried: a question is answered when its best FAQ score reaches
-the threshold (scaled for long questions as configured) or, failing that, its best article
-reaches the statute threshold. The table shows,
-per threshold, how many in-scope questions get a right answer, how many get a wrong one, and how
-many out-of-scope questions are still declined. Pick the threshold where right answers stop rising
-faster than wrong ones.
+Every question goes through `KnowledgeBase.ask` once per candidate answer threshold (the other
+bands as configured). The table shows, per threshold and over all files together, the share of
+in-scope questions answered with an expected article (top-1), the share of all questions answered
+with a first citation that is not expected (confidently wrong), and top-3. A wrong answer from a
+government bot costs more than a suggestion: pick the threshold where top-1 stops buying much for
+each point of confidently wrong.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bot.config import find_config_file, load_config  # noqa: E402
 from bot.knowledge_setup import load_knowledge_base  # noqa: E402
-
-PREFIX = "中华人民共和国"
+from qa_eval import judge, summary  # noqa: E402
 
 
 def main() -> int:
@@ -33,51 +34,20 @@ def main() -> int:
     args = parser.parse_args()
     config = load_config(find_config_file(os.environ, Path.cwd()), os.environ)
     knowledge = load_knowledge_base(config)
-    rows = []
-    for path in args.files:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            question = json.loads(line)
-            expected = {(c["law"].removeprefix(PREFIX), c["article"]) for c in question["expect"]}
-            faq_hits, article_hits = knowledge.index.search(question["q"])
-            cleaned = knowledge.normalizer.correct_typos(knowledge.normalizer.clean(question["q"]))
-            declined_by_topic = knowledge.scope.match(cleaned) is not None
-            best = faq_hits[0].faq.citations if faq_hits else ()
-            faq_right = bool({(knowledge.resolve(c).law.removeprefix(PREFIX), c.article) for c in best} & expected)
-            article_right = bool(article_hits) and (
-                article_hits[0].article.law.removeprefix(PREFIX), article_hits[0].article.number) in expected
-            rows.append({
-                "chars": len(knowledge.normalizer.clean(question["q"])),
-                "in_scope": bool(expected),
-                "faq": faq_hits[0].confidence if faq_hits else 0.0,
-                "faq_right": faq_right,
-                "article": article_hits[0].confidence if article_hits else 0.0,
-                "article_right": article_right,
-                "topic": declined_by_topic,
-            })
-    limits = knowledge.thresholds
-    in_scope = [r for r in rows if r["in_scope"]]
-    outside = [r for r in rows if not r["in_scope"]]
-    print(f"{len(in_scope)} in-scope and {len(outside)} out-of-scope questions; statute threshold {limits.statute}")
-    print("| answer threshold | right answers | wrong answers | out-of-scope declined |\n|---|---|---|---|")
-    def outcome(row, threshold: float) -> str:
-        if row["topic"] and row["faq"] < limits.out_of_scope_override:
-            return "declined"
-        long_factor = limits.long_question_factor if row["chars"] >= limits.long_question_chars else 1.0
-        if row["faq"] >= threshold * long_factor:
-            return "right" if row["faq_right"] else "wrong"
-        if row["article"] >= limits.statute and row["article"] > row["faq"]:
-            return "right" if row["article_right"] else "wrong"
-        return "declined"
-
-    for step in range(10, 71, 2):
+    limit = config.conversation.max_text_chars
+    questions = [json.loads(line) for path in args.files
+                 for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    configured = knowledge.thresholds
+    print(f"{len(questions)} questions; suggest {configured.suggest}, statute {configured.statute}, "
+          f"long questions x{configured.long_question_factor}")
+    print("| answer threshold | top-1 | top-3 | confidently wrong | out-of-scope refusal |\n|---|---|---|---|---|")
+    for step in range(16, 41, 2):
         threshold = step / 100
-        right = sum(outcome(r, threshold) == "right" for r in in_scope)
-        wrong = sum(outcome(r, threshold) == "wrong" for r in in_scope)
-        declined = sum(outcome(r, threshold) == "declined" for r in outside)
-        print(f"| {threshold:.2f} | {right / len(in_scope):.3f} | {wrong / len(in_scope):.3f} | "
-              f"{declined / max(1, len(outside)):.3f} |")
+        knowledge.thresholds = dataclasses.replace(configured, answer=threshold)
+        row = summary([judge(q, knowledge.ask(q["q"][:limit])) for q in questions])
+        mark = " (configured)" if abs(threshold - configured.answer) < 1e-9 else ""
+        print(f"| {threshold:.2f}{mark} | {row['top-1']:.3f} | {row['top-3']:.3f} | {row['confidently wrong']:.3f} "
+              f"| {row['out-of-scope refusal']:.3f} |")
     return 0
 
 

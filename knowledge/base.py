@@ -137,19 +137,18 @@ class KnowledgeBase:
         if not CJK.search(cleaned) and LATIN_WORD.search(cleaned):
             return Answer(AnswerKind.NOT_CHINESE, 0.0)
         corrected = self.normalizer.correct_typos(cleaned)
-        faq_hits, article_hits = self.search(corrected)
-        best_faq = faq_hits[0] if faq_hits else Hit(0.0)
-        limits = self.thresholds
-        topic = self.scope.match(corrected)
-        if topic is not None and best_faq.confidence < limits.out_of_scope_override:
-            return Answer(AnswerKind.OUT_OF_SCOPE, best_faq.confidence, topic=topic)
-        return self._decide(faq_hits, article_hits, len(cleaned), self.facts.find(corrected), max_suggestions)
-
-    def search(self, corrected: str) -> tuple[list[Hit], list[Hit]]:
-        """FAQ and article hits for cleaned, typo-corrected text: the whole text and its question
-        clause, without the entries that a fact in the text rules out."""
-        focus = question_clause(corrected)
         facts = self.facts.find(corrected)
+        faq_hits, article_hits = self.search(corrected, facts)
+        best_faq = faq_hits[0] if faq_hits else Hit(0.0)
+        topic = self.scope.match(corrected)
+        if topic is not None and best_faq.confidence < self.thresholds.out_of_scope_override:
+            return Answer(AnswerKind.OUT_OF_SCOPE, best_faq.confidence, topic=topic)
+        return self._decide(faq_hits, article_hits, len(cleaned), facts, max_suggestions)
+
+    def search(self, corrected: str, facts: frozenset[str]) -> tuple[list[Hit], list[Hit]]:
+        """FAQ and article hits for cleaned, typo-corrected text: the whole text and its question
+        clause, without the entries that a fact in the text (or its time span) rules out."""
+        focus = question_clause(corrected)
         return self.index.search_terms(
             self.index.cleaned_terms(corrected),
             focus=self.index.cleaned_terms(focus) if focus else None,

@@ -28,8 +28,10 @@ NON_WORD = re.compile(r"[^\w]+")
 LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")  # JSON can carry them; no encoder accepts them
 CJK = re.compile(r"[\u4e00-\u9fff]")
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-TYPO_MARGIN = 3.0
+TYPO_MARGIN = 2.5
 """How much likelier (natural log) a domain word must be than the text as written to replace it."""
+TAUGHT_WORD_COUNT = 20
+"""A domain word jieba did not know counts as this rare a word when weighing a typo correction."""
 # Fuzzy pinyin: initials and finals that many speakers (and input methods) confuse.
 FUZZY_PINYIN = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "en"), ("ang", "an"), ("l", "n"))
 
@@ -74,6 +76,7 @@ class TextNormalizer:
         self._vocabulary: dict[str, list[str]] = {}
         self._pinyin: dict[str, str] = {}
         self._typo_lengths: tuple[int, ...] = ()
+        self._taught: set[str] = set()
         self.add_words(self._expansions)
 
     def add_words(self, words: Iterable[str]) -> None:
@@ -82,6 +85,7 @@ class TextNormalizer:
             word = self.clean(word)
             if 2 <= len(word) <= 8 and word not in self._tokenizer.FREQ:
                 self._tokenizer.add_word(word, freq=2000)
+                self._taught.add(word)
 
     def learn_vocabulary(self, words: Iterable[str], pinyin: dict[str, str]) -> None:
         """Domain words that a homophone typo may be corrected to (包修其 -> 包修期).
@@ -107,7 +111,7 @@ class TextNormalizer:
         return " ".join(text.split())
 
     def correct_typos(self, text: str) -> str:
-        """Replace runs of 1-3 segmenter pieces whose pinyin matches a known domain word.
+        """Replace runs of 1-4 segmenter pieces whose pinyin matches a known domain word.
 
         A noisy-channel choice: the domain word must be more likely than the text as written by
         TYPO_MARGIN (log odds), so that 收了 does not become 馊了 nor 练车 辆车, while 陪偿 -> 赔偿.
@@ -125,7 +129,7 @@ class TextNormalizer:
 
     def _homophone_at(self, pieces: list[str], start: int) -> tuple[str, int] | None:
         """(domain word, pieces it replaces) for the longest window at `start` that is a typo of one."""
-        for span in range(min(3, len(pieces) - start), 0, -1):
+        for span in range(min(4, len(pieces) - start), 0, -1):
             window = "".join(pieces[start : start + span])
             if len(window) not in self._typo_lengths or not CJK_RUN.fullmatch(window):
                 continue
@@ -136,12 +140,14 @@ class TextNormalizer:
             if closest is None or _changed(window, closest) > (1 if len(closest) <= 3 else 2):
                 continue
             as_written = sum(self._log_frequency(piece) for piece in pieces[start : start + span])
-            if self._log_frequency(closest) - as_written >= TYPO_MARGIN:
+            if self._log_frequency(closest, as_domain_word=True) - as_written >= TYPO_MARGIN:
                 return closest, span
         return None
 
-    def _log_frequency(self, word: str) -> float:
-        return math.log(max(self._tokenizer.FREQ.get(word, 0), 1) / self._tokenizer.total)
+    def _log_frequency(self, word: str, *, as_domain_word: bool = False) -> float:
+        """log P(word) by jieba's counts; a word we taught jieba counts as rare, not as common."""
+        count = TAUGHT_WORD_COUNT if as_domain_word and word in self._taught else self._tokenizer.FREQ.get(word, 0)
+        return math.log(max(count, 1) / self._tokenizer.total)
 
     def _fuzzy_pinyin(self, word: str) -> str:
         return " ".join(self._pinyin.get(char, char) for char in word)

@@ -100,8 +100,8 @@ async def test_a_body_over_the_size_cap_is_refused(client, config):
         ("", "没有输入内容"),
         ("   \n\t ", "没有输入内容"),
         ("😀😀😀🎉", "答不上来"),
-        ("<script>alert('x')</script>", "答不上来"),
-        ("'; DROP TABLE conversations; --", "答不上来"),
+        ("<script>alert('x')</script>", "请用中文"),
+        ("'; DROP TABLE conversations; --", "请用中文"),
         ("/frobnicate", "没有“/frobnicate”这个指令"),
     ],
 )
