@@ -3,8 +3,9 @@
     WEIQUAN_STATUTE_DIRS=../shared/reference/statutes \
         python bench/qa_calibrate.py ../shared/eval/qa-dev.jsonl ../shared/eval/qa-dev-more.jsonl
 
-Every question goes through `KnowledgeBase.ask` once per candidate answer threshold (the other
-bands as configured). The table shows, per threshold and over all files together, the share of
+Every question goes through `KnowledgeBase.ask` once per candidate pair of answer threshold and
+support threshold (the other bands as configured). The table shows, per pair and over all files
+together, the share of
 in-scope questions answered with an expected article (top-1), the share of all questions answered
 with a first citation that is not expected (confidently wrong), and top-3. A wrong answer from a
 government bot costs more than a suggestion: pick the threshold where top-1 stops buying much for
@@ -23,9 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from qa_eval import judge, summary  # noqa: E402
+
 from bot.config import find_config_file, load_config  # noqa: E402
 from bot.knowledge_setup import load_knowledge_base  # noqa: E402
-from qa_eval import judge, summary  # noqa: E402
 
 
 def main() -> int:
@@ -40,14 +42,15 @@ def main() -> int:
     configured = knowledge.thresholds
     print(f"{len(questions)} questions; suggest {configured.suggest}, statute {configured.statute}, "
           f"long questions x{configured.long_question_factor}")
-    print("| answer threshold | top-1 | top-3 | confidently wrong | out-of-scope refusal |\n|---|---|---|---|---|")
-    for step in range(16, 41, 2):
-        threshold = step / 100
-        knowledge.thresholds = dataclasses.replace(configured, answer=threshold)
-        row = summary([judge(q, knowledge.ask(q["q"][:limit])) for q in questions])
-        mark = " (configured)" if abs(threshold - configured.answer) < 1e-9 else ""
-        print(f"| {threshold:.2f}{mark} | {row['top-1']:.3f} | {row['top-3']:.3f} | {row['confidently wrong']:.3f} "
-              f"| {row['out-of-scope refusal']:.3f} |")
+    print("| answer | support | top-1 | top-3 | confidently wrong | out-of-scope refusal |\n|---|---|---|---|---|---|")
+    for support in (0.0, 0.2, 0.3, 0.4):
+        for step in range(18, 33, 2):
+            answer = step / 100
+            knowledge.thresholds = dataclasses.replace(configured, answer=answer, support=support)
+            row = summary([judge(q, knowledge.ask(q["q"][:limit])) for q in questions])
+            chosen = abs(answer - configured.answer) < 1e-9 and abs(support - configured.support) < 1e-9
+            print(f"| {answer:.2f}{' (configured)' if chosen else ''} | {support:.1f} | {row['top-1']:.3f} "
+                  f"| {row['top-3']:.3f} | {row['confidently wrong']:.3f} | {row['out-of-scope refusal']:.3f} |")
     return 0
 
 

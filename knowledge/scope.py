@@ -28,11 +28,12 @@ class ScopeGuard:
         ordered = sorted(self._topic_of, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
-    def match(self, cleaned: str) -> OutOfScopeTopic | None:
+    def match(self, cleaned: str) -> tuple[OutOfScopeTopic, str] | None:
+        """The topic named in the text and the keyword that named it."""
         if self._pattern is None:
             return None
         found = self._pattern.search(cleaned)
-        return self._topic_of[found.group(0)] if found else None
+        return (self._topic_of[found.group(0)], found.group(0)) if found else None
 
 
 def load_topics(path: Path) -> list[OutOfScopeTopic]:

@@ -23,6 +23,8 @@ from knowledge.normalize import TextNormalizer, bigrams
 from knowledge.statutes import Article
 
 FUZZ_CANDIDATES = 12
+UNPICKLED = ("normalizer", "faq", "articles", "_excluded_by", "_max_days")
+"""Set again after a cached index is loaded (`attach`, `mark_exclusions`)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class Hit:
     confidence: float
     faq: FaqEntry | None = None
     article: Article | None = None
+    support: float = 1.0
+    """For an FAQ hit: the share of the question's word information (IDF mass) the entry's own text
+    has. An entry found through a few strong bigrams may say nothing of what was asked."""
 
 
 class Postings:
@@ -233,7 +238,7 @@ class SearchIndex:
 
     def __getstate__(self) -> dict:
         """Pickled without the normaliser and the source objects; `attach` puts them back."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("normalizer", "faq", "articles", "_excluded_by", "_max_days")}
+        return {k: v for k, v in self.__dict__.items() if k not in UNPICKLED}
 
     def attach(self, normalizer: TextNormalizer, faq: Sequence[FaqEntry], articles: Sequence[Article]) -> None:
         """Reconnect an index loaded from the cache (same FAQ and articles, same order)."""
@@ -333,7 +338,9 @@ class SearchIndex:
             score[entry_id] += w.similarity * fuzz.token_set_ratio(query_text, self._phrasing_text[best]) / 100.0
         top = sorted(candidates, key=lambda i: -score[i])[:limit]
         total = w.phrasing + w.entry + w.entry_bm25_words + w.entry_bm25_grams + w.cited_article + w.similarity
-        return [Hit(min(float(score[i]) / total, 1.0), faq=self.faq[i]) for i in top if score[i] > 0]
+        support, _ = self.entry_words.coverage(terms.words, terms.formal)
+        return [Hit(min(float(score[i]) / total, 1.0), faq=self.faq[i], support=float(support[i]))
+                for i in top if score[i] > 0]
 
     def _rank_articles(self, scores: np.ndarray, limit: int) -> list[Hit]:
         if not len(scores):

@@ -79,7 +79,10 @@ def test_a_worn_jacket_with_its_tag_cut_is_not_told_yes(knowledge):
         assert not answer.faq.answer.startswith("可以")
 
 
-@pytest.mark.parametrize("text", ["继续", "评价", "好的我知道了", "你好呀，在吗", "你是真人还是机器人", "谢谢！", "嗯嗯好的"])
+CONVERSATION = ["继续", "评价", "好的我知道了", "你好呀，在吗", "你是真人还是机器人", "谢谢！", "嗯嗯好的"]
+
+
+@pytest.mark.parametrize("text", CONVERSATION)
 def test_conversation_words_get_a_reply_without_law(knowledge, text):
     answer = knowledge.ask(text)
     assert answer.kind is AnswerKind.CHAT and not answer.citations and not answer.answered
@@ -91,13 +94,13 @@ def test_a_question_with_a_greeting_is_still_answered(knowledge):
     assert knowledge.ask("你好，网购的衣服七天内能退吗").kind is AnswerKind.FAQ
 
 
-@pytest.mark.parametrize("text", ["老板拖欠工资三个月了怎么办", "网上有人说我坏话，造谣我", "草场承包合同到期了对方不还"])
+@pytest.mark.parametrize("text", ["老板拖欠工资三个月了怎么办", "网上有人说我坏话，造谣我", "草场承包合同到期了不还"])
 def test_other_departments_matters_are_declined_without_law(knowledge, text):
     answer = knowledge.ask(text)
     assert answer.kind is AnswerKind.OUT_OF_SCOPE and not answer.citations
 
 
-@pytest.mark.parametrize("text", ["tuihuo", "How can I get a refund for a broken phone?", "wangshang mai de yifu neng tui ma"])
+@pytest.mark.parametrize("text", ["tuihuo", "How can I get a refund for a broken phone?", "wangshang mai de yifu"])
 def test_latin_only_text_is_asked_for_chinese(knowledge, text):
     answer = knowledge.ask(text)
     assert answer.kind is AnswerKind.NOT_CHINESE and not answer.citations
