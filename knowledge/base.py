@@ -169,14 +169,16 @@ class KnowledgeBase:
         """Whether an FAQ hit answers a question that names another department's keyword.
 
         It does when it is very strong, or when it is good enough to answer and is itself about
-        that keyword (话费 in a mobile top-up entry): the keyword then marks a consumer matter.
+        that keyword (话费 in a mobile top-up entry, 营业执照 for 办营业执照): the keyword then marks a
+        consumer matter.
         """
         if hit.faq is None:
             return False
         if hit.confidence >= self.thresholds.out_of_scope_override:
             return True
         answer_at, _, _ = self.thresholds.for_length(chars)
-        return hit.confidence >= answer_at and keyword in self._entry_text[hit.faq.id]
+        words = self.normalizer.whole_words(keyword) or [keyword]
+        return hit.confidence >= answer_at and all(word in self._entry_text[hit.faq.id] for word in words)
 
     def _decide(
         self, faq_hits: list[Hit], article_hits: list[Hit], chars: int, facts: frozenset[str], max_suggestions: int
@@ -223,11 +225,13 @@ class KnowledgeBase:
         return self._faq_answer(Hit(1.0, faq=entry), [])
 
     def _faq_answer(self, hit: Hit, others: Sequence[Hit]) -> Answer:
+        cited = hit.faq.citations
+        order = hit.citation_order or range(len(cited))
         return Answer(
             AnswerKind.FAQ,
             hit.confidence,
             faq=hit.faq,
-            citations=tuple(self.resolve(c) for c in hit.faq.citations),
+            citations=tuple(self.resolve(cited[k]) for k in order),
             alternatives=tuple(self._suggestion(h) for h in others),
         )
 

@@ -30,6 +30,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 TYPO_MARGIN = 2.5
 """How much likelier (natural log) a domain word must be than the text as written to replace it."""
+EVERYDAY_WORD_COUNT = 10_000
+"""Words this common in jieba's dictionary are not typo targets: they are what the text says."""
 TAUGHT_WORD_COUNT = 20
 """A domain word jieba did not know counts as this rare a word when weighing a typo correction."""
 # Fuzzy pinyin: initials and finals that many speakers (and input methods) confuse.
@@ -94,6 +96,8 @@ class TextNormalizer:
         """
         self._pinyin = pinyin
         for word in words:
+            if self._tokenizer.FREQ.get(word, 0) > EVERYDAY_WORD_COUNT:
+                continue  # 不会, 可以: no typo is ever corrected *to* an everyday word (已读不回 stays)
             if 2 <= len(word) <= 5 and CJK.fullmatch(word[0]) and all(CJK.fullmatch(c) for c in word):
                 homophones = self._vocabulary.setdefault(self._fuzzy_pinyin(word), [])
                 if word not in homophones:

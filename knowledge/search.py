@@ -44,6 +44,8 @@ class Hit:
     confidence: float
     faq: FaqEntry | None = None
     article: Article | None = None
+    citation_order: tuple[int, ...] = ()
+    """For an FAQ hit: its citations' positions, the one closest to the question first."""
     support: float = 1.0
     """For an FAQ hit: the share of the question's word information (IDF mass) the entry's own text
     has. An entry found through a few strong bigrams may say nothing of what was asked."""
@@ -166,6 +168,8 @@ class Weights:
     """In a phrasing match, the weight of the better of question and phrasing coverage."""
     focus: float = 0.5
     """For a story that ends in a question: the weight of the question clause scored on its own."""
+    declared_first: float = 0.3
+    """When ordering an answer's citations by closeness to the question: the lead of the entry's own first."""
 
 
 class SearchIndex:
@@ -221,6 +225,10 @@ class SearchIndex:
         ]
         self._cited_entry = np.asarray([e for e, _ in cited_pairs], dtype=np.int64)
         self._cited_article = np.asarray([a for _, a in cited_pairs], dtype=np.int64)
+        self._citation_articles = [
+            tuple(article_position.get((resolve_law(c.law), c.article), -1) for c in entry.citations)
+            for entry in self.faq
+        ]
 
     def mark_exclusions(self, fact_names) -> None:
         """Per fact, which entries it rules out (from each entry's `excludes`), and each entry's time limit."""
@@ -284,7 +292,7 @@ class SearchIndex:
             article_scores = (1 - self.weights.focus) * article_scores + self.weights.focus * focus_articles
         if ruled_out is not None and len(scores):
             scores = np.where(ruled_out, -1.0, scores)
-        return self._rank_faq(terms, scores, limit), self._rank_articles(article_scores, limit)
+        return self._rank_faq(terms, scores, article_scores, limit), self._rank_articles(article_scores, limit)
 
     def _article_scores(self, terms: Terms) -> np.ndarray:
         if not self.articles:
@@ -321,7 +329,7 @@ class SearchIndex:
         return (w.phrasing_words * _blend(q_words, d_words, w.stronger_side)
                 + (1 - w.phrasing_words) * _blend(q_grams, d_grams, w.stronger_side))
 
-    def _rank_faq(self, terms: Terms, scores: np.ndarray, limit: int) -> list[Hit]:
+    def _rank_faq(self, terms: Terms, scores: np.ndarray, article_scores: np.ndarray, limit: int) -> list[Hit]:
         """The best entries, the few leading ones refined by their similarity to the question."""
         if not self.faq:
             return []
@@ -339,8 +347,23 @@ class SearchIndex:
         top = sorted(candidates, key=lambda i: -score[i])[:limit]
         total = w.phrasing + w.entry + w.entry_bm25_words + w.entry_bm25_grams + w.cited_article + w.similarity
         support, _ = self.entry_words.coverage(terms.words, terms.formal)
-        return [Hit(min(float(score[i]) / total, 1.0), faq=self.faq[i], support=float(support[i]))
+        return [Hit(min(float(score[i]) / total, 1.0), faq=self.faq[i], support=float(support[i]),
+                    citation_order=self._citation_order(i, article_scores))
                 for i in top if score[i] > 0]
+
+    def _citation_order(self, entry_id: int, article_scores: np.ndarray) -> tuple[int, ...]:
+        """The entry's citations, the article closest to this question first.
+
+        "能要求赔偿吗" and "这样卖合法吗" reach the same entry but are decided by different articles
+        (the compensation rule, the prohibition); the entry's declared first citation keeps a lead.
+        """
+        positions = self._citation_articles[entry_id]
+
+        def strength(k: int) -> float:
+            closeness = float(article_scores[positions[k]]) if positions[k] >= 0 and len(article_scores) else 0.0
+            return closeness + (self.weights.declared_first if k == 0 else 0.0)
+
+        return tuple(sorted(range(len(positions)), key=lambda k: -strength(k)))
 
     def _rank_articles(self, scores: np.ndarray, limit: int) -> list[Hit]:
         if not len(scores):
