@@ -20,14 +20,17 @@ MIN_CLAUSE_CHARS = 4
 
 
 def question_clause(cleaned: str) -> str | None:
-    """The last sentence that asks something, when the text is a story with more than that sentence."""
+    """The sentences that ask, at the end of a story (the last run of them), or None for a plain question."""
     if len(cleaned) < MIN_STORY_CHARS:
         return None
     sentences = [s.strip() for s in SENTENCE_END.split(cleaned) if s.strip()]
     if len(sentences) < 2:
         sentences = [s.strip() for s in re.split(r"(?<=[，,])", cleaned) if s.strip()]
+    asking: list[str] = []
     for sentence in reversed(sentences):
         if ASKS.search(sentence):
-            clause = sentence.strip("。！？!?；;，, ")
-            return clause if MIN_CLAUSE_CHARS <= len(clause) < len(cleaned) * 0.8 else None
-    return None
+            asking.insert(0, sentence)
+        elif asking:
+            break  # the questions at the end of the story, together ("……能卖吗？我能找他赔吗？")
+    clause = "".join(asking).strip("。！？!?；;，, ")
+    return clause if MIN_CLAUSE_CHARS <= len(clause) < len(cleaned) * 0.8 else None

@@ -35,7 +35,7 @@ EVERYDAY_WORD_COUNT = 10_000
 TAUGHT_WORD_COUNT = 20
 """A domain word jieba did not know counts as this rare a word when weighing a typo correction."""
 # Fuzzy pinyin: initials and finals that many speakers (and input methods) confuse.
-FUZZY_PINYIN = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("ing", "in"), ("eng", "en"), ("ang", "an"), ("l", "n"))
+FUZZY_PINYIN = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"))
 
 
 @dataclass(frozen=True)
