@@ -398,15 +398,20 @@ def run_kb_check(_args, config: Config, _path) -> int:
     from bot.knowledge_setup import load_knowledge_base
     from knowledge.base import DATA_DIR
     from knowledge.check import check_citations, check_facts, check_openers, check_phrasings, load_cited_rules
+    from knowledge.claims import check_claims
 
     knowledge = load_knowledge_base(config)
     problems, against_text = check_citations(knowledge.faq, knowledge.library, load_cited_rules(DATA_DIR / "laws.toml"))
     problems += check_phrasings(knowledge.faq, knowledge.normalizer.clean)
     problems += check_openers(knowledge.faq)
     problems += check_facts(knowledge.faq, knowledge.facts.names)
+    counts = {name: rule.articles for name, rule in load_cited_rules(DATA_DIR / "laws.toml").items()}
+    claim_problems, quoted = check_claims(knowledge.claims, knowledge.library, counts)
+    problems += claim_problems
     citations = sum(len(entry.citations) for entry in knowledge.faq)
     print(f"{len(knowledge.faq)} FAQ entries, {citations} citations "
           f"({against_text} checked against loaded text), {len(knowledge.library)} statutes loaded")
+    print(f"{len(list(knowledge.claims))} procedure claims, {quoted} quotes found in their article's text")
     for problem in problems:
         print(f"ERROR {problem}")
     if problems:

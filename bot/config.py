@@ -9,6 +9,7 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +25,8 @@ class AppSection:
     log_level: str = "INFO"
     log_format: str = "text"
     """"text" lines, or "json": one JSON object per line with the fields of each record."""
+    timezone: str = "Asia/Shanghai"
+    """The bureau's clock (IANA name): times are stored in UTC, computed and shown in this zone."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,6 @@ class ShiftSection:
 
 @dataclass(frozen=True)
 class RosterSection:
-    timezone: str = "Asia/Shanghai"
     shifts: tuple[ShiftSection, ...] = ()
 
 
@@ -266,6 +268,10 @@ def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
         )
     if raw:
         raise ConfigError(f"{sorted(raw)[0]}: unknown section")
+    try:
+        ZoneInfo(sections["app"].timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"app.timezone: unknown time zone {sections['app'].timezone!r}") from exc
     return Config(**sections)
 
 

@@ -46,6 +46,7 @@ def case_settings(config: Config) -> CaseSettings:
         group_min_cases=section.group_min_cases,
         group_similarity=section.group_name_similarity,
         status_check_attempts=section.status_check_attempts,
+        timezone=ZoneInfo(config.app.timezone),
     )
 
 
@@ -53,7 +54,7 @@ def staff_settings(config: Config) -> StaffSettings:
     section = config.staff
     return StaffSettings(
         shifts=parse_shifts([dataclasses.asdict(shift) for shift in section.roster.shifts]),
-        timezone=ZoneInfo(section.roster.timezone),
+        timezone=ZoneInfo(config.app.timezone),
         claim_timeout=timedelta(minutes=section.claim_timeout_minutes),
         max_open_per_agent=section.max_open_per_agent,
         escalation_timeout=timedelta(minutes=section.escalation_timeout_minutes),
@@ -71,7 +72,7 @@ def quiz_settings(config: Config) -> QuizSettings:
         daily_questions=section.daily_questions, seconds_per_question=section.seconds_per_question,
         challenge_seconds=section.challenge_seconds, challenge_questions=section.challenge_questions,
         recent_days=section.recent_days, answers_per_minute=section.answers_per_minute, campaigns=campaigns,
-        timezone=ZoneInfo(config.staff.roster.timezone),
+        timezone=ZoneInfo(config.app.timezone),
     )
 
 

@@ -88,27 +88,11 @@ COMPLAINT_KIND_EXPLAIN = (
 )
 COMPLAINT_CHOOSE = "请从选项中选一个回答。"
 COMPLAINT_ASK_ON_BEHALF = "您是为自己投诉，还是代别人（比如家里老人）投诉？"
-COMPLAINT_WARN_ON_BEHALF = (
-    "代别人投诉时，除了投诉人的姓名、电话、地址，还需要提供投诉人签名的授权委托书原件和您本人的身份证明"
-    "（《市场监督管理投诉举报处理暂行办法》第十条），受理时工作人员会联系您补交。可以继续登记。"
-)
 COMPLAINT_ASK_DATE = "问题是什么时候发生或发现的？（例如：昨天、上周五、3月2日、2024年12月）"
 COMPLAINT_DATE_INVALID = "没看懂这个日期。可以这样写：昨天、上周五、3月2日、2024年12月5日。"
 COMPLAINT_DATE_FUTURE = "这个日期还没到呢，请填写已经发生的日期。"
-COMPLAINT_WARN_THREE_YEARS = (
-    "提醒：从知道权益受损到现在已经超过三年，按照《市场监督管理投诉举报处理暂行办法》第十五条，"
-    "市场监管部门一般不予受理这类投诉，您可以考虑向法院起诉。仍然可以继续登记，由工作人员最终判断。"
-)
 COMPLAINT_ASK_HANDLED = "这件事有没有已经由法院、仲裁机构、消费者协会或其他部门受理或处理过？"
-COMPLAINT_WARN_HANDLED = (
-    "提醒：同一纠纷已经由法院、仲裁、消协或其他部门受理或处理过的，市场监管部门不再受理"
-    "（第十五条）。如果您是对处理结果有新的情况要反映，仍然可以继续登记。"
-)
 COMPLAINT_ASK_CONSUMPTION = "您买这个商品或服务，是自己或家里生活用的吗？"
-COMPLAINT_WARN_CONSUMPTION = (
-    "提醒：投诉只处理生活消费中的纠纷，为经营、生产购买的，一般不予受理（第十五条）。"
-    "农民购买农业生产资料的除外。发现商家违法也可以改为举报。仍然可以继续登记。"
-)
 COMPLAINT_ASK_BUSINESS = "商家叫什么？可以是店名、品牌，或者网店的名称。"
 COMPLAINT_BUSINESS_INVALID = "请写出商家的名称（2到100个字），例如“某某健身房”“某某旗舰店”。"
 COMPLAINT_ASK_ONLINE = "是在网上买的，还是在线下门店买的？"
@@ -119,7 +103,6 @@ COMPLAINT_ADDRESS_INVALID = "请写出地址，至少写到区县或街道，例
 COMPLAINT_ASK_FACTS = "请简单说说发生了什么：买了什么、出了什么问题、和商家沟通的结果。"
 COMPLAINT_FACTS_INVALID = "请多写几句（至少8个字），把经过说清楚，工作人员才好处理。"
 COMPLAINT_ASK_VIOLATION = "请描述商家涉嫌的违法行为和具体线索：什么时间、在哪里、看到了什么。"
-COMPLAINT_VIOLATION_HINT = "举报需要提供具体线索（第二十四条），例如：某月某日在某店看到货架上在卖过期牛奶，生产日期是……"
 COMPLAINT_ASK_AMOUNT = "涉及金额是多少？（例如：150元、一千二）"
 COMPLAINT_AMOUNT_INVALID = "没看懂这个金额，请写数字，例如“150元”或“一千二”。"
 COMPLAINT_ASK_DEMAND = "您希望商家怎么解决？"
@@ -127,7 +110,11 @@ COMPLAINT_DEMAND_INVALID = "请从退货、退款、更换、维修、赔偿、�
 COMPLAINT_ASK_EVIDENCE = "有什么证据？可以直接发照片，或用文字说明（如购物小票、聊天记录、付款截图）。"
 EVIDENCE_MEDIA = "已上传的图片/文件"
 COMPLAINT_ASK_MEDIATION = "是否同意由市场监管部门组织您和商家调解？"
-COMPLAINT_ASK_ANONYMOUS = "举报可以匿名。实名举报的，立案与否会在五个工作日内告知您，您的身份会严格保密，不会透露给被举报的商家。您选择？"
+COMPLAINT_ASK_ANONYMOUS = "举报可以实名，也可以匿名（匿名举报无法收到处理情况的告知）。{notice}{secret}您选择？"
+COMPLAINT_CONTINUE = "可以继续登记。"
+COMPLAINT_CONTINUE_ANYWAY = "仍然可以继续登记，由工作人员最终判断。"
+COMPLAINT_CONTINUE_NEW_FACTS = "如果您是对处理结果有新的情况要反映，仍然可以继续登记。"
+COMPLAINT_MAYBE_REPORT = "发现商家违法也可以改为举报。仍然可以继续登记。"
 COMPLAINT_ASK_NAME = "请留下您的姓名。"
 COMPLAINT_NAME_INVALID = "请填写真实姓名（2到30个字）。"
 COMPLAINT_ASK_PHONE = "请留下联系电话（手机或带区号的座机）。"
@@ -136,17 +123,22 @@ COMPLAINT_ASK_HOME = "请留下您的通讯地址。"
 COMPLAINT_SUMMARY = "请核对您要提交的内容："
 CASE_KINDS = {"complaint": "投诉", "report": "举报", "both": "投诉和举报"}
 CASE_FILED = "您的{kind}已登记，编号：{ticket}\n承办单位：{department}\n{deadline}"
-DUE_ACCEPT = "市场监管部门将在{due}前决定是否受理并告知您（第十四条，7个工作日）。"
-DUE_VERIFY = "市场监管部门将在{due}前完成对线索的核查（第二十三条，15个工作日）。"
+CASE_REFERRED = "您的{kind}已记录，编号：{ticket}\n{next}"
+REFERRED_RECORDED = "这次登记已留档，工作人员会看到；如有疑问可回复“人工”。"
+COMPETENT_BUREAU = "有处理权限的市场监管部门"
+JOINT_YES = "同意共同投诉"
+JOINT_NO = "不同意，单独处理"
+JOINT_AGREED = "已记录：您同意在同一消费争议的范围内按共同投诉处理。工作人员核实是同一争议后会告知您。"
+JOINT_DECLINED = "已记录：您的投诉将单独处理。"
 DUE_PROVISIONAL = "（明年节假日安排公布前按周一至周五暂定）"
 TRIAGE_DEPARTMENT = "市局登记中心（正在确定具体承办单位）"
-COMPLAINT_GROUP_NOTICE = "近期已有多位消费者投诉同一商家，您的投诉已并入群体投诉，将优先处理。"
 COMPLAINT_AFTER = "请记好编号。之后可以随时发送“查进度”或编号查询办理情况。"
 STATUS_BUTTON = "查进度"
 
 # Case status (bot/complaints, handlers/status.py)
 CASE_STATUSES = {
     "received": "已登记，等待决定是否受理",
+    "referred": "不属本市管辖，已告知向有处理权限的部门提出",
     "accepted": "已受理",
     "not_accepted": "不予受理",
     "mediating": "调解中",
@@ -267,7 +259,7 @@ KEEP_DEPARTMENT = "承办单位不变"
 ACTION_NOTE = "说明（不予受理时必须写明理由，发给市民的消息也写在这里）"
 SUBMIT = "提交"
 CASE_ACTIONS = {
-    "accept": "受理", "not_accept": "不予受理（第十五条）", "mediate": "开始调解", "mediated": "调解成功",
+    "accept": "受理", "not_accept": "不予受理", "mediate": "开始调解", "mediated": "调解成功",
     "mediation_ended": "终止调解", "verify": "开始核查", "file": "立案", "not_file": "不予立案", "close": "办结",
     "message": "给市民发消息", "contact": "发起人工会话", "assign": "只改承办单位或承办人",
 }

@@ -58,6 +58,7 @@ ROUTES = (
     Route("unsubscribe", says(UNSUBSCRIBE_WORDS, commands=("unsubscribe",)), warnings.unsubscribe),
     Route("full_text", any_of(payload_is("full"), says(FULL_TEXT_WORDS)), qa.show_full_text),
     Route("faq", payload_starts("faq:"), qa.show_faq),
+    Route("joint", payload_starts("joint:"), complaint.joint_consent),
     Route("article", payload_starts("art:"), qa.show_article),
     Route("unknown_command", is_slash_command, menu.unknown_command),
     Route("stale_button", kind_is(MessageKind.BUTTON), menu.stale_button),

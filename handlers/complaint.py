@@ -8,10 +8,12 @@ reporter's identity kept confidential (Art. 33).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.answer_replies import render_answer
@@ -35,12 +37,13 @@ from bot.core.messages import Button, MessageKind, Reply
 from bot.services import Services
 from handlers import escalation
 from handlers.matchers import command_text
+from knowledge.claims import ClaimBook
 
 HUMAN_WORDS = {"人工", "转人工", "人工服务", "人工客服", "找人工", "客服"}
 
 FORM_NAME = "complaint"
 DEMANDS = ("退货", "退款", "更换", "维修", "赔偿", "其他")
-THREE_YEARS = timedelta(days=3 * 365 + 1)  # Art. 15(4)
+THREE_YEARS = timedelta(days=3 * 365 + 1)  # claim `too_old`
 NAME = re.compile(r"^[\u4e00-\u9fa5A-Za-z·• .]{2,30}$")
 
 
@@ -84,14 +87,19 @@ def _kind(text: str, _data: Mapping[str, Any]) -> str:
     raise Invalid(texts.COMPLAINT_KIND_EXPLAIN)
 
 
-def _past_date(text: str, _data: Mapping[str, Any]) -> str:
-    today = datetime.now(UTC).date()
-    parsed = parse_date(text, today)
-    if parsed is None:
-        raise Invalid(texts.COMPLAINT_DATE_INVALID)
-    if parsed.day > today:
-        raise Invalid(texts.COMPLAINT_DATE_FUTURE)
-    return parsed.day.isoformat() if parsed.precision == "day" else parsed.day.isoformat()[:7]
+def _past_date(zone: ZoneInfo):
+    """A date in the past, read against today in the bureau's zone (上周五 on a Monday at 07:30 there)."""
+
+    def parse(text: str, _data: Mapping[str, Any]) -> str:
+        today = datetime.now(zone).date()
+        parsed = parse_date(text, today)
+        if parsed is None:
+            raise Invalid(texts.COMPLAINT_DATE_INVALID)
+        if parsed.day > today:
+            raise Invalid(texts.COMPLAINT_DATE_FUTURE)
+        return parsed.day.isoformat() if parsed.precision == "day" else parsed.day.isoformat()[:7]
+
+    return parse
 
 
 def _show_date(value: str) -> str:
@@ -124,10 +132,15 @@ def _evidence(text: str, _data: Mapping[str, Any]) -> str:
     return text.strip()[:500]
 
 
-def _too_old(value: str, _data: Mapping[str, Any]) -> str | None:
-    """Art. 15(4): more than three years since the citizen knew of the harm."""
-    known = date.fromisoformat(value if len(value) == 10 else f"{value}-01")
-    return texts.COMPLAINT_WARN_THREE_YEARS if datetime.now(UTC).date() - known > THREE_YEARS else None
+def _too_old(claims: ClaimBook, zone: ZoneInfo):
+    """More than three years since the citizen knew of the harm: inadmissible (claim `too_old`)."""
+    warning = claims.say("too_old") + texts.COMPLAINT_CONTINUE_ANYWAY
+
+    def warn(value: str, _data: Mapping[str, Any]) -> str | None:
+        known = date.fromisoformat(value if len(value) == 10 else f"{value}-01")
+        return warning if datetime.now(zone).date() - known > THREE_YEARS else None
+
+    return warn
 
 
 def _yes_warns(message: str):
@@ -162,54 +175,64 @@ ANONYMOUS = {"yes": ("匿名",), "no": ("实名",)}
 YES_NO = {"no": ("不是", "没有", "否", "不", "无", "没"), "yes": ("是", "有", "对", "嗯", "确实")}
 """Negatives first: 不是 contains 是."""
 
-ASKS = (
-    Ask("kind", texts.COMPLAINT_ASK_KIND, "类型", _kind,
-        choices=(_choice("投诉"), _choice("举报"), _choice("两者都有", "都有"), _choice("不清楚区别", "不清楚")),
-        show=lambda v: texts.CASE_KINDS[v], hint=texts.COMPLAINT_KIND_EXPLAIN),
-    Ask("on_behalf", texts.COMPLAINT_ASK_ON_BEHALF, "投诉人", _pick(ON_BEHALF, texts.COMPLAINT_CHOOSE),
-        when=is_complaint, choices=(_choice("我本人", "本人"), _choice("代别人投诉", "代")),
-        show=_shown_as("代他人投诉", "本人"), warn=_yes_warns(texts.COMPLAINT_WARN_ON_BEHALF)),
-    Ask("occurred_on", texts.COMPLAINT_ASK_DATE, "发生时间", _past_date, when=is_complaint, warn=_too_old,
-        show=_show_date),
-    Ask("handled_elsewhere", texts.COMPLAINT_ASK_HANDLED, "其他部门处理情况",
-        _pick(YES_NO, texts.COMPLAINT_CHOOSE), when=is_complaint,
-        choices=(_choice("没有", "否"), _choice("处理过", "是")), show=_shown_as("已处理过", "没有"),
-        warn=_yes_warns(texts.COMPLAINT_WARN_HANDLED)),
-    Ask("for_consumption", texts.COMPLAINT_ASK_CONSUMPTION, "生活消费",
-        _pick(YES_NO, texts.COMPLAINT_CHOOSE), when=is_complaint,
-        choices=(_choice("是，自己或家里用", "是"), _choice("不是（如经营用）", "不是")),
-        show=_shown_as("是", "否"), warn=_no_warns(texts.COMPLAINT_WARN_CONSUMPTION)),
-    Ask("business_name", texts.COMPLAINT_ASK_BUSINESS, "商家名称", _text(2, 100, texts.COMPLAINT_BUSINESS_INVALID)),
-    Ask("online", texts.COMPLAINT_ASK_ONLINE, "购买方式", _pick(ONLINE, texts.COMPLAINT_CHOOSE),
-        choices=(_choice("网上"), _choice("线下门店", "线下")), show=_shown_as("网上", "线下")),
-    Ask("platform", texts.COMPLAINT_ASK_PLATFORM, "平台", _text(1, 50, texts.COMPLAINT_PLATFORM_INVALID),
-        when=lambda d: d.get("online") == "yes"),
-    Ask("business_address", texts.COMPLAINT_ASK_ADDRESS, "商家地址", _text(2, 200, texts.COMPLAINT_ADDRESS_INVALID),
-        optional=True),
-    Ask("facts", texts.COMPLAINT_ASK_FACTS, "经过", _text(8, 2000, texts.COMPLAINT_FACTS_INVALID), when=is_complaint),
-    Ask("violation", texts.COMPLAINT_ASK_VIOLATION, "违法线索", _text(8, 2000, texts.COMPLAINT_FACTS_INVALID),
-        when=is_report, hint=texts.COMPLAINT_VIOLATION_HINT),
-    Ask("amount", texts.COMPLAINT_ASK_AMOUNT, "涉及金额", _amount, when=is_complaint, optional=True,
-        show=lambda v: f"{v}元"),
-    Ask("demand", texts.COMPLAINT_ASK_DEMAND, "诉求",
-        _pick({d: (d,) for d in DEMANDS}, texts.COMPLAINT_DEMAND_INVALID), when=is_complaint,
-        choices=tuple(_choice(d) for d in DEMANDS)),
-    Ask("evidence", texts.COMPLAINT_ASK_EVIDENCE, "证据", _evidence, optional=True, media=True,
-        show=lambda v: texts.EVIDENCE_MEDIA if v.startswith(MEDIA_PREFIX) else v),
-    Ask("mediation", texts.COMPLAINT_ASK_MEDIATION, "同意调解", _pick(AGREE, texts.COMPLAINT_CHOOSE),
-        when=is_complaint, choices=(_choice("同意"), _choice("不同意")), show=_shown_as("同意", "不同意")),
-    Ask("anonymous", texts.COMPLAINT_ASK_ANONYMOUS, "举报方式", _pick(ANONYMOUS, texts.COMPLAINT_CHOOSE),
-        when=lambda d: d.get("kind") == "report",
-        choices=(_choice("实名举报", "实名"), _choice("匿名举报", "匿名")), show=_shown_as("匿名", "实名")),
-    Ask("name", texts.COMPLAINT_ASK_NAME, "姓名", _name, when=_identified),
-    Ask("phone", texts.COMPLAINT_ASK_PHONE, "联系电话", _phone, when=_identified, show=service.mask_phone),
-    Ask("address", texts.COMPLAINT_ASK_HOME, "通讯地址", _text(4, 200, texts.COMPLAINT_ADDRESS_INVALID),
-        when=is_complaint),
-)
+@functools.cache
+def _asks(claims: ClaimBook, zone: ZoneInfo) -> tuple[Ask, ...]:
+    """The questions, in order; warnings and hints state the law through the claims table."""
+    return (
+        Ask("kind", texts.COMPLAINT_ASK_KIND, "类型", _kind,
+            choices=(_choice("投诉"), _choice("举报"), _choice("两者都有", "都有"), _choice("不清楚区别", "不清楚")),
+            show=lambda v: texts.CASE_KINDS[v], hint=texts.COMPLAINT_KIND_EXPLAIN),
+        Ask("on_behalf", texts.COMPLAINT_ASK_ON_BEHALF, "投诉人", _pick(ON_BEHALF, texts.COMPLAINT_CHOOSE),
+            when=is_complaint, choices=(_choice("我本人", "本人"), _choice("代别人投诉", "代")),
+            show=_shown_as("代他人投诉", "本人"), warn=_yes_warns(claims.say("on_behalf") + texts.COMPLAINT_CONTINUE)),
+        Ask("occurred_on", texts.COMPLAINT_ASK_DATE, "发生时间", _past_date(zone), when=is_complaint,
+            warn=_too_old(claims, zone),
+            show=_show_date),
+        Ask("handled_elsewhere", texts.COMPLAINT_ASK_HANDLED, "其他部门处理情况",
+            _pick(YES_NO, texts.COMPLAINT_CHOOSE), when=is_complaint,
+            choices=(_choice("没有", "否"), _choice("处理过", "是")), show=_shown_as("已处理过", "没有"),
+            warn=_yes_warns(claims.say("handled_elsewhere") + texts.COMPLAINT_CONTINUE_NEW_FACTS)),
+        Ask("for_consumption", texts.COMPLAINT_ASK_CONSUMPTION, "生活消费",
+            _pick(YES_NO, texts.COMPLAINT_CHOOSE), when=is_complaint,
+            choices=(_choice("是，自己或家里用", "是"), _choice("不是（如经营用）", "不是")),
+            show=_shown_as("是", "否"), warn=_no_warns(
+                claims.say("not_for_living") + claims.say("farm_inputs") + texts.COMPLAINT_MAYBE_REPORT)),
+        Ask("business_name", texts.COMPLAINT_ASK_BUSINESS, "商家名称", _text(2, 100, texts.COMPLAINT_BUSINESS_INVALID)),
+        Ask("online", texts.COMPLAINT_ASK_ONLINE, "购买方式", _pick(ONLINE, texts.COMPLAINT_CHOOSE),
+            choices=(_choice("网上"), _choice("线下门店", "线下")), show=_shown_as("网上", "线下")),
+        Ask("platform", texts.COMPLAINT_ASK_PLATFORM, "平台", _text(1, 50, texts.COMPLAINT_PLATFORM_INVALID),
+            when=lambda d: d.get("online") == "yes"),
+        Ask("business_address", texts.COMPLAINT_ASK_ADDRESS, "商家地址", _text(2, 200, texts.COMPLAINT_ADDRESS_INVALID),
+            optional=True),
+        Ask("facts", texts.COMPLAINT_ASK_FACTS, "经过", _text(8, 2000, texts.COMPLAINT_FACTS_INVALID),
+            when=is_complaint),
+        Ask("violation", texts.COMPLAINT_ASK_VIOLATION, "违法线索", _text(8, 2000, texts.COMPLAINT_FACTS_INVALID),
+            when=is_report, hint=claims.say("violation_clue")),
+        Ask("amount", texts.COMPLAINT_ASK_AMOUNT, "涉及金额", _amount, when=is_complaint, optional=True,
+            show=lambda v: f"{v}元"),
+        Ask("demand", texts.COMPLAINT_ASK_DEMAND, "诉求",
+            _pick({d: (d,) for d in DEMANDS}, texts.COMPLAINT_DEMAND_INVALID), when=is_complaint,
+            choices=tuple(_choice(d) for d in DEMANDS)),
+        Ask("evidence", texts.COMPLAINT_ASK_EVIDENCE, "证据", _evidence, optional=True, media=True,
+            show=lambda v: texts.EVIDENCE_MEDIA if v.startswith(MEDIA_PREFIX) else v),
+        Ask("mediation", texts.COMPLAINT_ASK_MEDIATION, "同意调解", _pick(AGREE, texts.COMPLAINT_CHOOSE),
+            when=is_complaint, choices=(_choice("同意"), _choice("不同意")), show=_shown_as("同意", "不同意")),
+        Ask("anonymous",
+            texts.COMPLAINT_ASK_ANONYMOUS.format(notice=claims.say("reporter_notice"),
+                                                 secret=claims.say("reporter_secret")),
+            "举报方式", _pick(ANONYMOUS, texts.COMPLAINT_CHOOSE),
+            when=lambda d: d.get("kind") == "report",
+            choices=(_choice("实名举报", "实名"), _choice("匿名举报", "匿名")), show=_shown_as("匿名", "实名")),
+        Ask("name", texts.COMPLAINT_ASK_NAME, "姓名", _name, when=_identified),
+        Ask("phone", texts.COMPLAINT_ASK_PHONE, "联系电话", _phone, when=_identified, show=service.mask_phone),
+        Ask("address", texts.COMPLAINT_ASK_HOME, "通讯地址", _text(4, 200, texts.COMPLAINT_ADDRESS_INVALID),
+            when=is_complaint),
+    )
 
 
 def complaint_form(services: Services) -> Form:
-    return Form(FORM_NAME, ASKS, texts.COMPLAINT_SUMMARY, timedelta(days=services.complaints.draft_expiry_days))
+    asks = _asks(services.knowledge.claims, services.complaints.timezone)
+    return Form(FORM_NAME, asks, texts.COMPLAINT_SUMMARY, timedelta(days=services.complaints.draft_expiry_days))
 
 
 def in_dialog(turn: Turn) -> bool:
@@ -263,20 +286,65 @@ async def _file(turn: Turn, data: dict[str, Any], now: datetime) -> Outcome:
         turn.db, data=data, user=turn.conversation.user, now=now, settings=services.complaints,
         cleaned_name=services.knowledge.normalizer.clean(data["business_name"]),
     )
-    replies = tuple(Reply(_acknowledgement(case)) for case in filed.cases)
+    claims = services.knowledge.claims
+    replies = tuple(Reply(acknowledgement(claims, case)) for case in filed.cases)
     if filed.group_flagged:
-        replies += (Reply(texts.COMPLAINT_GROUP_NOTICE), await escalation.hand_off_group(turn, filed.group_case_id))
+        # Art. 11: joint handling only for the same dispute and with each complainant's consent; the
+        # internal alarm (escalated level by level) does not depend on it.
+        ticket = next(case.ticket for case in filed.cases if case.kind == "complaint")
+        offer = Reply(claims.say("joint_offer"), (Button(texts.JOINT_YES, f"joint:yes:{ticket}"),
+                                                   Button(texts.JOINT_NO, f"joint:no:{ticket}")))
+        replies += (offer, await escalation.hand_off_group(turn, filed.group_case_id))
     slots = {k: v for k, v in turn.conversation.slots.items() if k != "form"}
     return Outcome(replies + (Reply(texts.COMPLAINT_AFTER, (Button(texts.STATUS_BUTTON, "status"),)),),
                    next_step=None, slots=slots, label="case_filed")
 
 
-def _acknowledgement(case) -> str:
-    rule = texts.DUE_ACCEPT if case.kind == "complaint" else texts.DUE_VERIFY
-    due = case.due_on.strftime("%Y年%m月%d日") + (texts.DUE_PROVISIONAL if case.due_provisional else "")
+def acknowledgement(claims: ClaimBook, case: service.FiledCase) -> str:
+    """What a citizen is told when a case is filed: its ticket, who handles it and, by law, what next."""
+    kind = texts.CASE_KINDS[case.kind]
+    if case.referred:
+        return texts.CASE_REFERRED.format(kind=kind, ticket=case.ticket, next=" ".join(_elsewhere(claims, case)))
     department = case.department_name or texts.TRIAGE_DEPARTMENT
-    return texts.CASE_FILED.format(kind=texts.CASE_KINDS[case.kind], ticket=case.ticket, department=department,
-                                   deadline=rule.format(due=due))
+    return texts.CASE_FILED.format(kind=kind, ticket=case.ticket, department=department,
+                                   deadline=promised_deadline(claims, case, case.department_name))
+
+
+def promised_deadline(claims: ClaimBook, case, department_name: str | None) -> str:
+    """The statutory next step and its date: acceptance for a complaint (Art. 14), verification and
+    the decision to file for a report (Art. 31 and the penalty procedure), the notice to a real-name reporter."""
+    due = case.due_on.strftime("%Y年%m月%d日") + (texts.DUE_PROVISIONAL if case.due_provisional else "")
+    department = department_name or texts.COMPETENT_BUREAU
+    if case.kind == "complaint":
+        return claims.say("decide_acceptance", department=department, due=due)
+    said = [claims.say("report_rules"), claims.say("report_verify", department=department, due=due)]
+    if not case.anonymous:
+        said.append(claims.say("reporter_notice"))
+    return "".join(said)
+
+
+def _elsewhere(claims: ClaimBook, case: service.FiledCase) -> list[str]:
+    """Outside the city: no promise of acceptance, where to go instead and how (Arts. 12, 15, 25, 27, 29, 36)."""
+    if case.kind == "complaint":
+        said = [claims.say("no_jurisdiction"), claims.say("competent_for_complaint")]
+    else:
+        said = [claims.say("report_elsewhere"), claims.say("competent_for_report")]
+        if case.online:
+            said.append(claims.say("report_online"))
+    return [*said, claims.say("national_platform"), texts.REFERRED_RECORDED]
+
+
+async def joint_consent(turn: Turn) -> Outcome:
+    """The complainant's answer to the offer of joint handling (Art. 11), recorded on their case."""
+    _, answer, ticket = (turn.message.payload.split(":") + ["", ""])[:3]
+    case = await service.find(turn.db, ticket)
+    user = turn.conversation.user
+    if case is None or (case.channel, case.external_id) != (user.channel, user.external_id) or answer not in (
+        "yes", "no"
+    ):
+        return Outcome((Reply(texts.STALE_BUTTON),), label="stale_button")
+    await service.record_joint_consent(turn.db, case, consents=answer == "yes", now=datetime.now(UTC))
+    return Outcome((Reply(texts.JOINT_AGREED if answer == "yes" else texts.JOINT_DECLINED),), label="joint_consent")
 
 
 def _outcome(turn: Turn, step: Step) -> Outcome:

@@ -8,7 +8,9 @@ from bot.complaints.models import CaseRow
 from bot.complaints.numbering import TICKET_PATTERN, normalize_ticket
 from bot.core.dialogs import Outcome, Turn
 from bot.core.messages import Reply
+from bot.db import as_utc
 from bot.services import Services
+from handlers.complaint import promised_deadline
 
 VERIFY_STEP = "status.verify"
 CHECK_SLOT = "status_check"
@@ -75,17 +77,18 @@ async def verify_phone(turn: Turn) -> Outcome:
 async def _detail(turn: Turn, case: CaseRow) -> Reply:
     services: Services = turn.services
     department = services.complaints.jurisdiction.by_code(case.department_code or "")
-    rule = texts.DUE_ACCEPT if case.kind == "complaint" else texts.DUE_VERIFY
-    due = case.due_on.strftime("%Y年%m月%d日") + (texts.DUE_PROVISIONAL if case.due_provisional else "")
+    zone = services.complaints.timezone
+    deadline = promised_deadline(services.knowledge.claims, case, department.name if department else None)
     text = texts.STATUS_DETAIL.format(
         ticket=case.ticket, kind=texts.CASE_KINDS[case.kind], business=case.business_name,
         status=texts.CASE_STATUSES[case.status],
         department=department.name if department else texts.TRIAGE_DEPARTMENT,
-        deadline=rule.format(due=due) if case.status == "received" else "",
-        received=case.received_at.strftime("%Y年%m月%d日"),
+        deadline=deadline if case.status == "received" else "",
+        received=as_utc(case.received_at).astimezone(zone).strftime("%Y年%m月%d日"),
     )
     events = await service.history(turn.db, case)
-    lines = [f"{e.created_at.strftime('%m-%d')} {texts.CASE_STATUSES[e.status]}" for e in events if e.note != "group"]
+    lines = [f"{as_utc(e.created_at).astimezone(zone).strftime('%m-%d')} {texts.CASE_STATUSES[e.status]}"
+             for e in events if e.note not in service.INTERNAL_NOTES]
     return Reply("\n".join([text.replace("\n\n", "\n"), texts.STATUS_HISTORY, *lines]))
 
 

@@ -14,6 +14,7 @@ import cn2an
 from knowledge import normalize as normalize_module
 from knowledge import search as search_module
 from knowledge.cache import fingerprint, load_or_build
+from knowledge.claims import ClaimBook, load_claims
 from knowledge.conversation import ConversationGuard, ConversationIntent, load_conversation
 from knowledge.facts import FactFinder, elapsed_days, load_facts
 from knowledge.faq import Citation, FaqEntry, load_faq_dir
@@ -114,6 +115,7 @@ class KnowledgeBase:
     thresholds: Thresholds
     facts: FactFinder
     conversation: ConversationGuard
+    claims: ClaimBook
     references: ReferenceParser = field(init=False)
 
     def __post_init__(self) -> None:
@@ -302,4 +304,5 @@ def load_knowledge(
     facts = FactFinder(load_facts(data_dir / "facts.toml"), normalizer.clean)
     index.mark_exclusions(facts.names)
     conversation = load_conversation(data_dir / "conversation.toml", normalizer.clean)
-    return KnowledgeBase(library, faq, normalizer, index, scope, thresholds, facts, conversation)
+    claims = ClaimBook(load_claims(data_dir / "claims.toml"), library)
+    return KnowledgeBase(library, faq, normalizer, index, scope, thresholds, facts, conversation, claims)

@@ -166,6 +166,8 @@ class Routing:
 
     department: Department | None
     basis: str
+    outside: bool = False
+    """The business (or the reported conduct) is outside the city: no bureau here may handle it."""
 
 
 @dataclass(frozen=True)
@@ -261,7 +263,7 @@ class Jurisdiction:
         where = "被举报行为发生地" if report else f"{who}实际经营地"
         place = self._locate(business.address)
         if place.department is None:
-            return Routing(None, _triage(f"{who}地址", place, article))
+            return Routing(None, _triage(f"{who}地址", place, article), outside=place.outside)
         return Routing(place.department, f"{where}在{place.department.area}（{article}）{_evidence(place)}")
 
     def _route_by_domicile(self, business: Business, platform: str, who: str, report: bool) -> Routing:
@@ -281,7 +283,7 @@ class Jurisdiction:
                 city_article = "第二十七条" if report else "第十二条第三款"
                 return Routing(self._city, f"{who}为{kind}，住所地在本市，按配置由市局直接处理（{city_article}）")
         if place.department is None:
-            return Routing(None, _triage(f"{who}为{kind}，住所地", place, article))
+            return Routing(None, _triage(f"{who}为{kind}，住所地", place, article), outside=place.outside)
         return Routing(
             place.department,
             f"{who}为{kind}，按住所地由{place.department.area}处理（{article}）{_evidence(place)}",
@@ -297,7 +299,7 @@ class Jurisdiction:
             return Routing(place.department, f"{kind}，实际经营地在{area}（{article}）{_evidence(place)}")
         if place.outside or place.ambiguous:
             # Known, but not a single place in Hohhot: staff decide (forward, or ask the citizen).
-            return Routing(None, _triage(f"{kind}，实际经营地", place, article))
+            return Routing(None, _triage(f"{kind}，实际经营地", place, article), outside=place.outside)
         domicile = self._locate(business.platform_domicile)
         if domicile.department is not None:
             return Routing(
@@ -306,7 +308,7 @@ class Jurisdiction:
                 f"{_evidence(domicile)}",
             )
         if domicile.outside:
-            return Routing(None, _triage(f"{kind}，实际经营地不明；平台经营者住所地", domicile, article))
+            return Routing(None, _triage(f"{kind}，实际经营地不明；平台经营者住所地", domicile, article), outside=True)
         return Routing(None, f"{kind}，实际经营地和平台经营者住所地均不明，无法确定管辖（{article}），转人工分拨")
 
     # ------------------------------------------------------------------ matching

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
 from sqlalchemy import select
@@ -22,6 +23,8 @@ from bot.core.tables import OutboxRow
 
 BUSINESS_SUFFIX = re.compile(r"(有限责任公司|股份有限公司|有限公司|公司|旗舰店|专卖店|专营店|分店|门店|总店|店)$")
 GROUP_CANDIDATES = 500
+INTERNAL_NOTES = frozenset({"group", "joint_consent", "joint_declined"})
+"""Case events that record bookkeeping, not a step of the procedure: kept out of the citizen's history."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class CaseSettings:
     group_min_cases: int
     group_similarity: int
     status_check_attempts: int
+    timezone: ZoneInfo
+    """The bureau's clock: deadlines count from the local day a case arrives."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,10 @@ class FiledCase:
     department_name: str | None
     due_on: date
     due_provisional: bool
+    referred: bool = False
+    """Outside the city: recorded, and the citizen told where to go instead (Art. 15(1), 29)."""
+    anonymous: bool = False
+    online: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,17 +91,18 @@ async def file(
         online=data.get("online") == "yes",
         platform=data.get("platform") or "",
     )
-    routing = settings.jurisdiction.route(business)
+    today = now.astimezone(settings.timezone).date()
     rows: list[CaseRow] = []
     for kind in kinds:
-        due = deadline(settings.calendar, Rule.DECIDE_ACCEPTANCE if kind == "complaint" else Rule.VERIFY_CLUE,
-                       now.date())
+        # Complaints go by Art. 12, reports by Arts. 25, 27, 28: the two halves of one filing may differ.
+        routing = settings.jurisdiction.route(business, report=kind == "report")
+        due = deadline(settings.calendar, Rule.DECIDE_ACCEPTANCE if kind == "complaint" else Rule.VERIFY_CLUE, today)
         row = CaseRow(
             ticket=await _unused_ticket(session, kind),
             kind=kind,
             channel=user.channel,
             external_id=user.external_id,
-            status="received",
+            status="referred" if routing.outside else "received",
             department_code=routing.department.code if routing.department else None,
             responsible=routing.department.responsible if routing.department else "",
             routing_basis=routing.basis,
@@ -116,7 +126,7 @@ async def file(
         )
         session.add(row)
         await session.flush()
-        session.add(CaseEventRow(case_id=row.id, created_at=now, status="received", note="", actor="citizen"))
+        session.add(CaseEventRow(case_id=row.id, created_at=now, status=row.status, note="", actor="citizen"))
         if data.get("name") and not row.anonymous:
             role = "complainant" if kind == "complaint" else "reporter"
             session.add(CasePartyRow(case_id=row.id, role=role, name=data["name"], phone=data["phone"],
@@ -124,14 +134,16 @@ async def file(
         rows.append(row)
     if len(rows) == 2:
         rows[0].linked_case_id, rows[1].linked_case_id = rows[1].id, rows[0].id
-    complaint = next((row for row in rows if row.kind == "complaint"), None)
+    complaint = next((row for row in rows if row.kind == "complaint" and row.status == "received"), None)
     flagged = await _group(session, complaint, now, settings) if complaint else False
     await session.flush()
-    department = routing.department.name if routing.department else None
-    return Filing(
-        tuple(FiledCase(r.ticket, r.kind, department, r.due_on, r.due_provisional) for r in rows), flagged,
-        complaint.id if flagged else None,
-    )
+    return Filing(tuple(_filed(row, settings) for row in rows), flagged, complaint.id if flagged else None)
+
+
+def _filed(row: CaseRow, settings: CaseSettings) -> FiledCase:
+    department = settings.jurisdiction.by_code(row.department_code or "")
+    return FiledCase(row.ticket, row.kind, department.name if department else None, row.due_on, row.due_provisional,
+                     referred=row.status == "referred", anonymous=row.anonymous, online=row.online)
 
 
 async def _unused_ticket(session: AsyncSession, kind: str) -> str:
@@ -214,6 +226,13 @@ async def change_status(
     notice = Reply(texts.STATUS_CHANGED.format(ticket=case.ticket, status=texts.CASE_STATUSES[status]))
     session.add(OutboxRow(channel=case.channel, external_id=case.external_id, replies=[notice.to_dict()],
                           created_at=now, attempts=0))
+    await session.flush()
+
+
+async def record_joint_consent(session: AsyncSession, case: CaseRow, *, consents: bool, now: datetime) -> None:
+    """The complainant's answer to joint handling (Art. 11), kept in the case history for staff."""
+    note = "joint_consent" if consents else "joint_declined"
+    session.add(CaseEventRow(case_id=case.id, created_at=now, status=case.status, note=note, actor="citizen"))
     await session.flush()
 
 

@@ -30,6 +30,7 @@ from bot.services import Services
 from bot.staff import auth, duty, escalations, queue, reports, warnings
 from bot.staff.auth import AuthError, StaffUser
 from bot.staff.models import DutyChangeRow, DutySurgeRow, EscalationRow, HandoffRow, StaffRow
+from knowledge.claims import ClaimBook
 
 COOKIE = "weiquan_staff"
 LOGIN_COOKIE = "weiquan_login"
@@ -254,7 +255,7 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
             await queue.audit(session, signed.staff, "view", f"case:{case.id}", _now(),
                               {"identity_shown": party is not None})
         return render("case.html", signed, case=case, events=events, party=party, colleagues=colleagues,
-                      actions=_actions_for(case, signed.staff),
+                      actions=_actions_for(case, signed.staff, services().knowledge.claims),
                       departments=settings.jurisdiction.departments,
                       department_names={d.code: d.name for d in settings.jurisdiction.departments})
 
@@ -265,7 +266,7 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
         signed, form = result
         action = str(form.get("action", ""))
         note = str(form.get("note", "")).strip()[:1000]
-        allowed = {key for key, _label in _actions_for(None, signed.staff)}
+        allowed = {key for key, _label in _actions_for(None, signed.staff, services().knowledge.claims)}
         if action not in allowed:
             return HTMLResponse(texts.FORBIDDEN, status_code=403)
         if action == "not_accept" and not note:
@@ -446,13 +447,13 @@ def _handoff_json(handoff: HandoffRow, now: datetime) -> dict[str, Any]:
     }
 
 
-def _actions_for(case: CaseRow | None, staff: StaffUser) -> list[tuple[str, str]]:
-    """The actions this staff member may take (on this kind of case, when given)."""
+def _actions_for(case: CaseRow | None, staff: StaffUser, claims: ClaimBook) -> list[tuple[str, str]]:
+    """The actions this staff member may take (on this kind of case, when given); 不予受理 names its article."""
     keys = list(AGENT_ACTIONS)
     if staff.can("supervisor"):
         status_keys = list(STATUS_ACTIONS) if case is None else KIND_ACTIONS[case.kind]
         keys = [*status_keys, *keys, "assign"]
-    return [(key, texts.CASE_ACTIONS[key]) for key in keys]
+    return [(key, claims.say("not_accepted") if key == "not_accept" else texts.CASE_ACTIONS[key]) for key in keys]
 
 
 async def _visible_party(session: AsyncSession, case: CaseRow, staff: StaffUser) -> CasePartyRow | None:

@@ -230,7 +230,8 @@ async def test_a_double_confirm_files_one_case(runtime):
     assert len(await cases(runtime)) == 1
 
 
-async def test_several_complaints_against_one_business_form_a_group(runtime):
+async def test_several_complaints_against_one_business_form_a_group_joined_only_with_consent(runtime):
+    """Art. 11: staff are alerted to the group; each complainant is offered joint handling, never told it happened."""
     names = ("塞上健身俱乐部", "塞上健身俱乐部有限公司", "塞上 健身俱乐部")
     for number, name in enumerate(names):
         citizen = Citizen(runtime, f"g{number}")
@@ -238,9 +239,17 @@ async def test_several_complaints_against_one_business_form_a_group(runtime):
         answers[5] = name
         await citizen.answer_all(*answers)
         screen = await citizen.say("确认")
-    assert "群体投诉" in screen
+    claims = runtime.services.knowledge.claims
+    assert claims.say("joint_offer") in screen and "并入" not in screen
+    assert "第十一条" in claims.citation("joint_offer")
     grouped = await cases(runtime)
     assert len({case.group_id for case in grouped}) == 1 and grouped[0].group_id is not None
+    mine = next(case for case in grouped if case.external_id == "g2")
+    assert "已记录" in await citizen.press(f"joint:yes:{mine.ticket}")
+    assert "失效" in await Citizen(runtime, "g0").press(f"joint:no:{mine.ticket}"), "only the complainant answers"
+    async with create_session_factory(runtime.database)() as session:
+        notes = (await session.scalars(select(CaseEventRow.note).where(CaseEventRow.case_id == mine.id))).all()
+    assert "joint_consent" in notes
 
 
 async def test_a_status_change_notifies_the_citizen_through_the_outbox(runtime):
