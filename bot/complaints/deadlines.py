@@ -52,13 +52,14 @@ class WorkingCalendar:
 
 
 class Rule(Enum):
-    """A statutory period: (working days, description), each from 市场监督管理投诉举报处理暂行办法."""
+    """A statutory period: (working days, description); what citizens are told of each is in the claims table."""
 
     DECIDE_ACCEPTANCE = (7, "decide whether to accept a complaint, from receipt (Art. 14)")
     MEDIATION_ENDS = (45, "mediation ends without agreement, from acceptance (Art. 21(5))")
     NOTIFY_MEDIATION_END = (7, "tell both sides that mediation ended, from its end (Art. 21)")
-    VERIFY_CLUE = (15, "verify a violation clue, from receipt (Art. 23)")
-    VERIFY_CLUE_EXTENDED = (30, "verify a violation clue with the 15-day extension, from receipt (Art. 23)")
+    VERIFY_CLUE = (15, "verify a reported clue and decide whether to file a case, from receipt (Art. 31 and the "
+                       "penalty procedure rules, Art. 18; for clues found in mediation, Art. 23)")
+    VERIFY_CLUE_EXTENDED = (30, "the same with the 15-day extension, from receipt")
     NOTIFY_REPORTER = (5, "tell a real-name reporter the filing decision, from the decision (Art. 31)")
 
     @property

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -58,6 +58,15 @@ class Signed:
 def console_routes(sessions: Callable[[], async_sessionmaker], services: Callable[[], Services]) -> list[Route]:
     """The console's routes; `sessions` and `services` return the running ones."""
     pages = Environment(loader=PackageLoader("bot.staff", "templates"), autoescape=select_autoescape())
+
+    def _zone() -> tzinfo:
+        return services().staff.timezone
+
+    def _today() -> date:
+        """Today on the bureau's clock ([app] timezone)."""
+        return _now().astimezone(_zone()).date()
+
+    pages.filters["local"] = lambda moment: as_utc(moment).astimezone(_zone())
 
     def render(name: str, signed: Signed | None, *, csrf: str = "", **context: Any) -> HTMLResponse:
         page = pages.get_template(name).render(
@@ -196,7 +205,8 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
                 return JSONResponse({"error": "not found"}, status_code=404)
             messages = await queue.transcript(session, handoff, int(after) if after.isdigit() else 0)
         return JSONResponse({"messages": [
-            {"id": m.id, "sender": m.sender, "text": m.text, "at": as_utc(m.created_at).strftime("%H:%M:%S")}
+            {"id": m.id, "sender": m.sender, "text": m.text,
+             "at": as_utc(m.created_at).astimezone(_zone()).strftime("%H:%M:%S")}
             for m in messages
         ]})
 
@@ -231,7 +241,7 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
         filters = {key: request.query_params.get(key, "") for key in
                    ("q", "status", "kind", "department", "demand", "due_within", "overdue", "group")}
         settings = services().complaints
-        today = _now().date()
+        today = _today()
         async with sessions()() as session:
             cases = await _filtered_cases(session, filters, today, settings.calendar)
         return render("cases.html", signed, cases=cases, filters=filters, today=today,
@@ -311,10 +321,10 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
         signed = await signed_in(request, "viewer")
         if isinstance(signed, Response):
             return signed
-        start, end = _range(request)
+        start, end = _range(request, _today())
         settings = services().complaints
         async with sessions()() as session:
-            summary = await reports.summarize(session, start, end, today=_now().date())
+            summary = await reports.summarize(session, start, end, today=_today(), zone=_zone())
         names = {d.code: d.name for d in settings.jurisdiction.departments}
         # Imported here: keeps matplotlib out of every worker's memory until a staff member asks for a chart.
         from bot.staff import charts
@@ -326,12 +336,12 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
         signed = await signed_in(request, "supervisor")
         if isinstance(signed, Response):
             return signed
-        start, end = _range(request)
+        start, end = _range(request, _today())
         kind = request.path_params["kind"]
         settings = services().complaints
         async with sessions().begin() as session:
-            rows = await reports.export_rows(session, start, end)
-            summary = await reports.summarize(session, start, end, today=_now().date())
+            rows = await reports.export_rows(session, start, end, _zone())
+            summary = await reports.summarize(session, start, end, today=_today(), zone=_zone())
             await queue.audit(session, signed.staff, "export", f"cases:{start}..{end}", _now(), {"format": kind})
         name = f"weiquan-{start}-{end}.{kind}"
         headers = {"content-disposition": f'attachment; filename="{name}"'}
@@ -492,8 +502,7 @@ async def _filtered_cases(session: AsyncSession, filters: dict[str, str], today:
     return list((await session.scalars(query.order_by(CaseRow.received_at.desc()).limit(CASE_LIMIT))).all())
 
 
-def _range(request: Request) -> tuple[date, date]:
-    today = _now().date()
+def _range(request: Request, today: date) -> tuple[date, date]:
     try:
         start = date.fromisoformat(request.query_params.get("start", ""))
     except ValueError:

@@ -13,7 +13,7 @@ import io
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -50,8 +50,9 @@ class Summary:
     groups: int
 
 
-async def summarize(session: AsyncSession, start: date, end: date, *, today: date) -> Summary:
-    """Count the cases received from start to end (UTC dates, inclusive); deadlines are judged on `today`."""
+async def summarize(session: AsyncSession, start: date, end: date, *, today: date, zone: tzinfo) -> Summary:
+    """Count the cases received from start to end (local dates in `zone`, inclusive); deadlines are judged on
+    `today` (local too)."""
     columns = (
         CaseRow.received_at,
         CaseRow.kind,
@@ -63,8 +64,8 @@ async def summarize(session: AsyncSession, start: date, end: date, *, today: dat
         CaseRow.due_on,
         CaseRow.group_id,
     )
-    rows = (await session.execute(select(*columns).where(*_received_between(start, end)))).all()
-    per_day = Counter(_as_utc(row.received_at).date() for row in rows)
+    rows = (await session.execute(select(*columns).where(*_received_between(start, end, zone)))).all()
+    per_day = Counter(_as_utc(row.received_at).astimezone(zone).date() for row in rows)
     open_due = [row.due_on for row in rows if row.status == RECEIVED]
     week_end = today + timedelta(days=WEEK_DAYS - 1)
     return Summary(
@@ -83,8 +84,8 @@ async def summarize(session: AsyncSession, start: date, end: date, *, today: dat
     )
 
 
-async def export_rows(session: AsyncSession, start: date, end: date) -> list[dict[str, object]]:
-    """One row per case received from start to end (UTC dates), oldest first, without any identity."""
+async def export_rows(session: AsyncSession, start: date, end: date, zone: tzinfo) -> list[dict[str, object]]:
+    """One row per case received from start to end (local dates), oldest first, times in local time, no identity."""
     columns = (
         CaseRow.ticket,
         CaseRow.kind,
@@ -98,8 +99,8 @@ async def export_rows(session: AsyncSession, start: date, end: date) -> list[dic
         CaseRow.due_provisional,
         CaseRow.group_id,
     )
-    query = select(*columns).where(*_received_between(start, end)).order_by(CaseRow.received_at, CaseRow.id)
-    return [_export_row(row) for row in (await session.execute(query)).all()]
+    query = select(*columns).where(*_received_between(start, end, zone)).order_by(CaseRow.received_at, CaseRow.id)
+    return [_export_row(row, zone) for row in (await session.execute(query)).all()]
 
 
 def export_csv(rows: list[dict[str, object]]) -> str:
@@ -111,12 +112,12 @@ def export_csv(rows: list[dict[str, object]]) -> str:
     return buffer.getvalue()
 
 
-def _received_between(start: date, end: date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """The conditions for received_at within the UTC days start..end."""
+def _received_between(start: date, end: date, zone: tzinfo) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """The conditions for received_at within the local days start..end (compared as UTC instants)."""
     if end < start:
         raise ValueError(f"the range ends ({end}) before it starts ({start})")
-    first = datetime.combine(start, time(), UTC)
-    after = datetime.combine(end + timedelta(days=1), time(), UTC)
+    first = datetime.combine(start, time(), zone).astimezone(UTC)
+    after = datetime.combine(end + timedelta(days=1), time(), zone).astimezone(UTC)
     return CaseRow.received_at >= first, CaseRow.received_at < after
 
 
@@ -143,7 +144,7 @@ def _hotspots(rows: Sequence[Row[Any]]) -> list[tuple[str, int]]:
     return sorted(ranked, key=lambda item: (-item[1], item[0]))[:HOTSPOT_LIMIT]
 
 
-def _export_row(row: Row[Any]) -> dict[str, object]:
+def _export_row(row: Row[Any], zone: tzinfo) -> dict[str, object]:
     values = (
         row.ticket,
         texts.CASE_KINDS.get(row.kind, row.kind),
@@ -152,7 +153,7 @@ def _export_row(row: Row[Any]) -> dict[str, object]:
         row.business_name,
         row.demand,
         row.amount,
-        _as_utc(row.received_at).replace(tzinfo=None, microsecond=0),
+        _as_utc(row.received_at).astimezone(zone).replace(tzinfo=None, microsecond=0),
         row.due_on,
         texts.REPORT_YES if row.due_provisional else texts.REPORT_NO,
         texts.REPORT_GROUP_CELL.format(group=row.group_id) if row.group_id is not None else texts.REPORT_NO,

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -20,6 +21,7 @@ from bot.staff.xlsx_export import export_xlsx
 from bot.texts import REPORT_COLUMNS as COLUMNS
 
 START, END, TODAY = date(2026, 3, 2), date(2026, 3, 6), date(2026, 3, 10)
+ZONE = ZoneInfo("Asia/Shanghai")
 NAME, PHONE, HOME = "王小明", "+8613900001111", "新城区某某小区8号楼"
 PARTY_DATA = (NAME, PHONE, PHONE.removeprefix("+86"), HOME, "wx-openid-secret")
 TITLES = {"by_day": "每日登记案件数", "by_status": "案件状态分布", "by_department": "各承办单位案件数",
@@ -27,7 +29,8 @@ TITLES = {"by_day": "每日登记案件数", "by_status": "案件状态分布", 
 
 
 def at(day: int, hour: int = 9, minute: int = 0, second: int = 0) -> datetime:
-    return datetime(2026, 3, day, hour, minute, second, tzinfo=UTC)
+    """A moment on the bureau's clock, stored in UTC as the app stores it: reports count local days."""
+    return datetime(2026, 3, day, hour, minute, second, tzinfo=ZONE).astimezone(UTC)
 
 
 def case(ticket: str, received_at: datetime, due_on: date, **fields) -> CaseRow:
@@ -78,8 +81,8 @@ def department_names(config) -> dict[str, str]:
 async def report(sessions, department_names):
     """Everything a campaign report is made of, for the range 2 to 6 March."""
     async with sessions() as session:
-        summary = await summarize(session, START, END, today=TODAY)
-        rows = await export_rows(session, START, END)
+        summary = await summarize(session, START, END, today=TODAY, zone=ZONE)
+        rows = await export_rows(session, START, END, ZONE)
     charts = chart_svgs(summary, department_names)
     return summary, rows, charts
 
@@ -109,15 +112,15 @@ async def test_hotspots_are_the_ten_busiest_businesses(runtime):
         session.add_all(case(f"H-{shop:02}-{n:02}", at(4), date(2026, 3, 20), business_name=f"商家{shop:02}",
                              business_key=f"商家{shop:02}") for shop in range(12) for n in range(shop + 1))
     async with factory() as session:
-        summary = await summarize(session, START, END, today=TODAY)
+        summary = await summarize(session, START, END, today=TODAY, zone=ZONE)
     assert summary.hotspots == [(f"商家{shop:02}", shop + 1) for shop in range(11, 1, -1)]
 
 
 async def test_an_empty_range_still_has_its_days_and_charts(runtime, department_names):
     async with create_session_factory(runtime.database)() as session:
-        summary = await summarize(session, START, START, today=TODAY)
+        summary = await summarize(session, START, START, today=TODAY, zone=ZONE)
         with pytest.raises(ValueError):
-            await summarize(session, END, START, today=TODAY)
+            await summarize(session, END, START, today=TODAY, zone=ZONE)
     assert (summary.total, summary.by_day, summary.hotspots, summary.groups) == (0, [(START, 0)], [], 0)
     charts = chart_svgs(summary, department_names)
     assert set(charts) == set(TITLES)
