@@ -4,6 +4,7 @@ from bot.core.messages import MessageKind
 from bot.core.router import Route, Router
 from handlers import complaint, escalation, menu, qa, quiz, status, warnings
 from handlers.matchers import (
+    all_of,
     any_of,
     is_slash_command,
     kind_is,
@@ -27,12 +28,14 @@ QUIZ_WORDS = ("答题", "法律答题", "开始答题", "每日答题", "知识�
 WARNING_WORDS = ("消费警示", "最新消费警示", "最新警示", "消费提示", "看警示")
 SUBSCRIBE_WORDS = ("订阅消费警示", "订阅警示", "订阅")
 UNSUBSCRIBE_WORDS = ("取消订阅", "退订", "取消订阅消费警示", "不要再发了")
+RESUME_WORDS = ("继续", "继续填写")
 FULL_TEXT_WORDS = ("全文", "原文", "查看全文", "看全文", "法条原文", "条文原文", "查看法条原文", "看原文")
 
 ROUTES = (
     Route("relay", escalation.with_person, escalation.relay),
     Route("urgent", escalation.is_urgent, escalation.urgent),
     Route("complaint", complaint.in_dialog, complaint.continue_dialog),
+    Route("complaint_resume", all_of(complaint.has_saved_draft, says(RESUME_WORDS)), complaint.resume_saved),
     Route("quiz_answer", quiz.answering, quiz.take_answer),
     Route("status_verify", status.verifying, status.verify_phone),
     Route("unsupported", any_of(kind_is(MessageKind.UNSUPPORTED), kind_is(MessageKind.MEDIA)), menu.unsupported),

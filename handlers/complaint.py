@@ -243,6 +243,11 @@ async def begin(turn: Turn) -> Outcome:
     """我要投诉 / 我要举报 / the button: start the form (the kind is known when they said it)."""
     services: Services = turn.services
     now = datetime.now(UTC)
+    saved = draft_of(turn.conversation.slots, complaint_form(services))
+    if saved is not None:  # a draft kept through a hand-off: offer it back rather than start over
+        offer = resume_prompt(complaint_form(services), saved, now)
+        if offer.status is Status.ASKING:
+            return _outcome(turn, offer)
     data = {}
     said = turn.message.text if turn.message.kind is MessageKind.TEXT else turn.message.payload
     if "举报" in said and "投诉" not in said:
@@ -250,6 +255,20 @@ async def begin(turn: Turn) -> Outcome:
     elif "投诉" in said and "举报" not in said:
         data["kind"] = "complaint"
     step = start(complaint_form(services), now, (Reply(texts.COMPLAINT_INTRO),), data)
+    return _outcome(turn, step)
+
+
+def has_saved_draft(turn: Turn) -> bool:
+    """A complaint draft is kept while no dialog step is active (a hand-off ended in between)."""
+    saved = draft_of(turn.conversation.slots, complaint_form(turn.services))
+    return turn.conversation.step is None and saved is not None
+
+
+async def resume_saved(turn: Turn) -> Outcome:
+    """继续 after a hand-off: the form goes on from the question it stopped at."""
+    form = complaint_form(turn.services)
+    step = advance(form, draft_of(turn.conversation.slots, form), f"{FORM_NAME}.resume", turn.message,
+                   datetime.now(UTC))
     return _outcome(turn, step)
 
 

@@ -78,5 +78,9 @@ def any_of(*predicates: Predicate) -> Predicate:
     return lambda turn: any(p(turn) for p in predicates)
 
 
+def all_of(*predicates: Predicate) -> Predicate:
+    return lambda turn: all(p(turn) for p in predicates)
+
+
 def is_slash_command(turn: Turn) -> bool:
     return turn.message.kind is MessageKind.TEXT and bool(COMMAND.match(turn.message.text.strip().lower()))

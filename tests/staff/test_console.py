@@ -295,3 +295,35 @@ async def test_leave_entered_in_the_console_takes_someone_off_duty(http, runtime
                      ends_at=(now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
     page = (await chief.client.get("/staff/duty")).text
     assert "agent2" in page and "agent1" not in page
+
+
+async def test_a_complaint_draft_survives_a_hand_off(http, runtime):
+    """结束人工 by the agent, then 继续: the form goes on where it stopped; 我要投诉 offers the draft back."""
+    await create_staff(runtime, "agent9", "agent")
+    for text in COMPLAINT_ANSWERS[:4]:
+        await citizen_says(http, "w-draft", text=text)
+    kept = await citizen_says(http, "w-draft", text="人工")
+    assert any("已保存" in reply["text"] for reply in kept)
+    agent = browser(http)
+    await agent.log_in("agent9")
+    (waiting,) = (await agent.client.get("/staff/api/queue")).json()["waiting"]
+    await agent.post(f"/staff/handoffs/{waiting['id']}/claim")
+    await agent.post(f"/staff/handoffs/{waiting['id']}/close", note="已答复")
+    offered = await citizen_says(http, "w-draft", text="我要投诉")
+    assert "继续" in str(offered[0]["buttons"]), "the kept draft is offered back, not a new form"
+    resumed = await citizen_says(http, "w-draft", text="继续")
+    assert "生活用" in resumed[-1]["text"], "the next question of the form"
+
+
+async def test_continue_after_a_hand_off_goes_on_with_the_form(http, runtime):
+    await create_staff(runtime, "agent8", "agent")
+    for text in COMPLAINT_ANSWERS[:4]:
+        await citizen_says(http, "w-cont", text=text)
+    await citizen_says(http, "w-cont", text="人工")
+    agent = browser(http)
+    await agent.log_in("agent8")
+    (waiting,) = (await agent.client.get("/staff/api/queue")).json()["waiting"]
+    await agent.post(f"/staff/handoffs/{waiting['id']}/claim")
+    await agent.post(f"/staff/handoffs/{waiting['id']}/close", note="已答复")
+    resumed = await citizen_says(http, "w-cont", text="继续")
+    assert "生活用" in resumed[-1]["text"], "the next question of the form, not a chat reply"
