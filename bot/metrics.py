@@ -95,8 +95,9 @@ async def read_backlogs(session: AsyncSession, timezone: ZoneInfo, now: datetime
         handoffs.add_metric([status], open_handoffs.get(status, 0))
     today = now.astimezone(timezone).date()
     overdue = await session.scalar(
-        select(func.count()).select_from(CaseRow).where(CaseRow.status == "received", CaseRow.due_on < today))
-    cases = GaugeMetricFamily("weiquan_overdue_cases", "Cases not accepted or rejected by their legal deadline")
+        select(func.count()).select_from(CaseRow).where(CaseRow.step.is_not(None), CaseRow.due_on < today))
+    cases = GaugeMetricFamily(
+        "weiquan_overdue_cases", "Cases past the due day of their current step (acceptance, mediation, notice, …)")
     cases.add_metric([], overdue or 0)
     return [outbox, handoffs, cases]
 

@@ -294,7 +294,15 @@ EXTRA_DUTY = "加班值守"
 LEAVE = "请假"
 SAVE = "保存"
 ESCALATIONS_TITLE = "升级事项（群体投诉、超期未受理）"
-ESCALATION_REASONS = {"group": "群体投诉", "overdue": "超期未受理"}
+ESCALATION_REASONS = {"group": "群体投诉", "acceptance": "超期未决定受理", "mediation": "调解超期",
+                      "end_notice": "终止调解超期未告知", "verification": "举报核查超期"}
+ON_TIME_TITLE = "限时办结率（按承办单位和办理环节，已到期的环节）"
+ON_TIME_NONE = "这段时间登记的案件还没有到期的办理环节。"
+COL_STEP = "环节"
+COL_ON_TIME = "按期办结"
+COL_LATE = "超期"
+COL_RATE = "限时办结率"
+CASE_STEPS = {"acceptance": "决定是否受理", "mediation": "调解", "end_notice": "告知调解终止", "verification": "核查并决定是否立案"}
 ESCALATION_LEVELS = {1: "区县局", 2: "市局"}
 TAKE = "认领"
 

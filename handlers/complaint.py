@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.answer_replies import render_answer
-from bot.complaints import service
+from bot.complaints import service, steps
 from bot.complaints.parsing import parse_amount, parse_date, parse_phone
 from bot.core.dialogs import Outcome, Turn
 from bot.core.forms import (
@@ -330,16 +330,19 @@ def acknowledgement(claims: ClaimBook, case: service.FiledCase) -> str:
 
 
 def promised_deadline(claims: ClaimBook, case, department_name: str | None) -> str:
-    """The statutory next step and its date: acceptance for a complaint (Art. 14), verification and
-    the decision to file for a report (Art. 31 and the penalty procedure), the notice to a real-name reporter."""
+    """The current step of the deadline chain, its due day and its legal basis, or "" when none runs.
+
+    A report's verification step also says by which rules reports are handled and, for a real-name
+    reporter, when the decision on filing a case will be told.
+    """
+    step = steps.BY_NAME.get(case.step or "")
+    if step is None:
+        return ""
     due = case.due_on.strftime("%Y年%m月%d日") + (texts.DUE_PROVISIONAL if case.due_provisional else "")
-    department = department_name or texts.COMPETENT_BUREAU
-    if case.kind == "complaint":
-        return claims.say("decide_acceptance", department=department, due=due)
-    said = [claims.say("report_rules"), claims.say("report_verify", department=department, due=due)]
-    if not case.anonymous:
-        said.append(claims.say("reporter_notice"))
-    return "".join(said)
+    said = claims.say(step.claim, department=department_name or texts.COMPETENT_BUREAU, due=due)
+    if step.name != "verification":
+        return said
+    return claims.say("report_rules") + said + ("" if case.anonymous else claims.say("reporter_notice"))
 
 
 def _elsewhere(claims: ClaimBook, case: service.FiledCase) -> list[str]:

@@ -83,7 +83,7 @@ async def _detail(turn: Turn, case: CaseRow) -> Reply:
         ticket=case.ticket, kind=texts.CASE_KINDS[case.kind], business=case.business_name,
         status=texts.CASE_STATUSES[case.status],
         department=department.name if department else texts.TRIAGE_DEPARTMENT,
-        deadline=deadline if case.status == "received" else "",
+        deadline=deadline,
         received=as_utc(case.received_at).astimezone(zone).strftime("%Y年%m月%d日"),
     )
     events = await service.history(turn.db, case)

@@ -31,6 +31,7 @@ async def test_metrics_count_turns_duplicates_and_backlogs(config, runtime):
         session.add(OutboxRow(channel="wechat", external_id="o2", replies=[], created_at=datetime.now(UTC),
                               delivered_at=datetime.now(UTC)))
         session.add(CaseRow(ticket="T1", kind="complaint", channel="web", external_id="w", status="received",
+                            step="acceptance",
                             business_name="某店", business_key="某店", received_at=datetime(2026, 1, 5, tzinfo=UTC),
                             due_on=date(2026, 1, 12)))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base
@@ -53,7 +53,9 @@ class CaseRow(Base):
     """Art. 15 pre-check warnings the citizen saw and chose to file anyway."""
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     due_on: Mapped[date] = mapped_column(Date)
-    """Acceptance decision (complaints, Art. 14) or clue verification (reports, Art. 23)."""
+    """The due date of the current step (`step`); for a referred case, the staff's own target."""
+    step: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    """The open step of the deadline chain (bot/complaints/steps.py), None when none runs."""
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("case_groups.id"), nullable=True, index=True)
     assignee: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -97,3 +99,19 @@ class CaseGroupRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     """Flagged for immediate escalation; the hand-off queue picks it up."""
+
+
+class CaseStepRow(Base):
+    """One step of a case's deadline chain (acceptance, mediation, …): when it was due, when it was done."""
+
+    __tablename__ = "case_steps"
+    __table_args__ = (UniqueConstraint("case_id", "step", name="uq_case_steps_case_step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    step: Mapped[str] = mapped_column(String(32))
+    started_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    """The bureau's local day the step was completed; None while open."""

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
+from bot.complaints import steps
 from bot.complaints.deadlines import Rule, WorkingCalendar, deadline
 from bot.complaints.jurisdiction import Business, Jurisdiction
 from bot.complaints.models import CaseEventRow, CaseGroupRow, CasePartyRow, CaseRow
@@ -49,6 +50,8 @@ class FiledCase:
     department_name: str | None
     due_on: date
     due_provisional: bool
+    step: str | None = None
+    """The open step of the deadline chain, whose due day `due_on` is."""
     referred: bool = False
     """Outside the city: recorded, and the citizen told where to go instead (Art. 15(1), 29)."""
     anonymous: bool = False
@@ -126,6 +129,7 @@ async def file(
         )
         session.add(row)
         await session.flush()
+        await steps.follow(session, row, row.status, today, settings.calendar)
         session.add(CaseEventRow(case_id=row.id, created_at=now, status=row.status, note="", actor="citizen"))
         if data.get("name") and not row.anonymous:
             role = "complainant" if kind == "complaint" else "reporter"
@@ -143,7 +147,7 @@ async def file(
 def _filed(row: CaseRow, settings: CaseSettings) -> FiledCase:
     department = settings.jurisdiction.by_code(row.department_code or "")
     return FiledCase(row.ticket, row.kind, department.name if department else None, row.due_on, row.due_provisional,
-                     referred=row.status == "referred", anonymous=row.anonymous, online=row.online)
+                     step=row.step, referred=row.status == "referred", anonymous=row.anonymous, online=row.online)
 
 
 async def _unused_ticket(session: AsyncSession, kind: str) -> str:
@@ -218,10 +222,11 @@ async def history(session: AsyncSession, case: CaseRow) -> list[CaseEventRow]:
 
 
 async def change_status(
-    session: AsyncSession, case: CaseRow, status: str, *, note: str, actor: str, now: datetime
+    session: AsyncSession, case: CaseRow, status: str, *, note: str, actor: str, now: datetime, settings: CaseSettings
 ) -> None:
-    """Record a status change and queue a notice to the citizen on their own channel."""
+    """Record a status change, move the deadline chain on, and queue a notice to the citizen on their channel."""
     case.status = status
+    await steps.follow(session, case, status, now.astimezone(settings.timezone).date(), settings.calendar)
     session.add(CaseEventRow(case_id=case.id, created_at=now, status=status, note=note, actor=actor))
     notice = Reply(texts.STATUS_CHANGED.format(ticket=case.ticket, status=texts.CASE_STATUSES[status]))
     session.add(OutboxRow(channel=case.channel, external_id=case.external_id, replies=[notice.to_dict()],

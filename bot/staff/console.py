@@ -302,7 +302,7 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
                                          note=texts.ASSIGNED.format(code=department), actor=signed.staff.username))
             if action in STATUS_ACTIONS:
                 await service.change_status(session, case, STATUS_ACTIONS[action], note=note,
-                                            actor=signed.staff.username, now=now)
+                                            actor=signed.staff.username, now=now, settings=services().complaints)
             elif action == "message" and note:
                 reply = Reply(texts.BUREAU_MESSAGE.format(ticket=case.ticket, text=note))
                 session.add(OutboxRow(channel=case.channel, external_id=case.external_id,
@@ -330,7 +330,7 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
         from bot.staff import charts
 
         return render("dashboard.html", signed, summary=summary, charts=charts.chart_svgs(summary, names),
-                      start=start.isoformat(), end=end.isoformat())
+                      start=start.isoformat(), end=end.isoformat(), department_names=names)
 
     async def export(request: Request) -> Response:
         signed = await signed_in(request, "supervisor")
@@ -494,9 +494,9 @@ async def _filtered_cases(session: AsyncSession, filters: dict[str, str], today:
         query = query.where(CaseRow.demand == filters["demand"])
     if filters["due_within"].isdigit() and int(filters["due_within"]) > 0:
         horizon = calendar.add_working_days(today, int(filters["due_within"])).due
-        query = query.where(CaseRow.status == "received", CaseRow.due_on <= horizon)
+        query = query.where(CaseRow.step.is_not(None), CaseRow.due_on <= horizon)
     if filters["overdue"]:
-        query = query.where(CaseRow.status == "received", CaseRow.due_on < today)
+        query = query.where(CaseRow.step.is_not(None), CaseRow.due_on < today)
     if filters["group"]:
         query = query.where(CaseRow.group_id.is_not(None))
     return list((await session.scalars(query.order_by(CaseRow.received_at.desc()).limit(CASE_LIMIT))).all())

@@ -21,26 +21,27 @@ DEPARTMENT, CITY = 1, 2
 
 
 async def raise_new(session: AsyncSession, now: datetime, today: date) -> int:
-    """Open level-1 escalations for group cases and for cases past their acceptance deadline."""
+    """Open level-1 escalations for group cases and for cases past the due day of their current step
+    (one per case and step: acceptance, mediation, end_notice, verification)."""
     known = select(EscalationRow.case_id).where(EscalationRow.reason == "group")
     grouped = (await session.scalars(
         select(CaseRow).where(CaseRow.group_id.is_not(None), CaseRow.id.not_in(known))
     )).all()
-    known_overdue = select(EscalationRow.case_id).where(EscalationRow.reason == "overdue")
+    known_overdue = select(EscalationRow.id).where(EscalationRow.case_id == CaseRow.id,
+                                                   EscalationRow.reason == CaseRow.step)
     overdue = (await session.scalars(
-        select(CaseRow).where(CaseRow.status == "received", CaseRow.due_on < today, CaseRow.id.not_in(known_overdue))
+        select(CaseRow).where(CaseRow.step.is_not(None), CaseRow.due_on < today, ~known_overdue.exists())
     )).all()
     opened = 0
-    for reason, cases in (("group", grouped), ("overdue", overdue)):
-        for case in cases:
-            level = DEPARTMENT if case.department_code else CITY
-            try:
-                async with session.begin_nested():
-                    session.add(EscalationRow(case_id=case.id, reason=reason, level=level,
-                                              department_code=case.department_code, created_at=now, raised_at=now))
-                opened += 1
-            except IntegrityError:  # another worker opened it first
-                continue
+    for case, reason in [*((case, "group") for case in grouped), *((case, case.step) for case in overdue)]:
+        level = DEPARTMENT if case.department_code else CITY
+        try:
+            async with session.begin_nested():
+                session.add(EscalationRow(case_id=case.id, reason=reason, level=level,
+                                          department_code=case.department_code, created_at=now, raised_at=now))
+            opened += 1
+        except IntegrityError:  # another worker opened it first
+            continue
     return opened
 
 

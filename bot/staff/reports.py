@@ -1,7 +1,8 @@
 """Campaign statistics for staff: a summary of the cases in a date range, and the rows and CSV of an export.
 
 Reports and exports read only `cases`: the identities in `case_parties` (names, phones, addresses) and
-the channel user ids never leave the database through them. Dates are UTC, like every stored time.
+the channel user ids never leave the database through them. Times are stored in UTC; ranges, days and
+exported times are the bureau's local ones.
 The charts (bot.staff.charts, matplotlib) and the xlsx export (bot.staff.xlsx_export, openpyxl) live in
 modules of their own so that importing this one, as every web worker does, loads neither library.
 """
@@ -21,11 +22,10 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
-from bot.complaints.models import CaseRow
+from bot.complaints.models import CaseRow, CaseStepRow
 
 TRIAGE = "triage"
 """The by_department key (and export code) of cases still waiting in the triage queue."""
-RECEIVED = "received"
 HOTSPOT_LIMIT = 10
 WEEK_DAYS = 7
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -34,7 +34,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass(frozen=True)
 class Summary:
-    """Counts of the cases received in [start, end] (UTC dates), for a campaign report."""
+    """Counts of the cases received in [start, end] (local dates), for a campaign report."""
 
     start: date
     end: date
@@ -48,6 +48,8 @@ class Summary:
     due_this_week: int
     overdue: int
     groups: int
+    on_time: dict[tuple[str, str], tuple[int, int]]
+    """(department code, step) -> (steps done by their due day, steps done late or overdue now): 限时办结率."""
 
 
 async def summarize(session: AsyncSession, start: date, end: date, *, today: date, zone: tzinfo) -> Summary:
@@ -63,10 +65,11 @@ async def summarize(session: AsyncSession, start: date, end: date, *, today: dat
         CaseRow.business_name,
         CaseRow.due_on,
         CaseRow.group_id,
+        CaseRow.step,
     )
     rows = (await session.execute(select(*columns).where(*_received_between(start, end, zone)))).all()
     per_day = Counter(_as_utc(row.received_at).astimezone(zone).date() for row in rows)
-    open_due = [row.due_on for row in rows if row.status == RECEIVED]
+    open_due = [row.due_on for row in rows if row.step is not None]
     week_end = today + timedelta(days=WEEK_DAYS - 1)
     return Summary(
         start=start,
@@ -81,7 +84,27 @@ async def summarize(session: AsyncSession, start: date, end: date, *, today: dat
         due_this_week=sum(today <= due <= week_end for due in open_due),
         overdue=sum(due < today for due in open_due),
         groups=len({row.group_id for row in rows if row.group_id is not None}),
+        on_time=await _on_time(session, start, end, zone, today),
     )
+
+
+async def _on_time(
+    session: AsyncSession, start: date, end: date, zone: tzinfo, today: date
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """Per department and step of the cases received in the range: done in time, and late (done after
+    the due day, or still open past it). Steps still running within their time are not judged yet."""
+    steps = (await session.execute(
+        select(CaseRow.department_code, CaseStepRow.step, CaseStepRow.due_on, CaseStepRow.done_on)
+        .join(CaseRow, CaseRow.id == CaseStepRow.case_id)
+        .where(*_received_between(start, end, zone))
+    )).all()
+    tally: defaultdict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for row in steps:
+        if row.done_on is None and row.due_on >= today:
+            continue
+        late = (row.done_on or today) > row.due_on
+        tally[(row.department_code or TRIAGE, row.step)][late] += 1
+    return {key: (counts[0], counts[1]) for key, counts in sorted(tally.items())}
 
 
 async def export_rows(session: AsyncSession, start: date, end: date, zone: tzinfo) -> list[dict[str, object]]:

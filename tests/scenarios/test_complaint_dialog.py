@@ -259,7 +259,7 @@ async def test_a_status_change_notifies_the_citizen_through_the_outbox(runtime):
     async with create_session_factory(runtime.database).begin() as session:
         case = await session.scalar(select(CaseRow))
         await service.change_status(session, case, "accepted", note="材料齐全", actor="staff:1",
-                                    now=datetime.now(UTC))
+                                    now=datetime.now(UTC), settings=runtime.services.complaints)
     async with create_session_factory(runtime.database)() as session:
         (notice,) = (await session.scalars(select(OutboxRow))).all()
         events = await session.scalar(select(func.count(CaseEventRow.id)))

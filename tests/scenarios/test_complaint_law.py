@@ -140,3 +140,61 @@ def case_department(runtime, case: CaseRow) -> str:
 async def _cases(runtime) -> list[CaseRow]:
     async with create_session_factory(runtime.database)() as session:
         return list((await session.scalars(select(CaseRow).order_by(CaseRow.id))).all())
+
+
+async def test_a_case_walks_the_deadline_chain_and_each_late_step_is_escalated(runtime):
+    """Acceptance (Art. 14) -> mediation (Art. 21(5)) -> notice of its end (Art. 21) -> closed; the sweep
+    raises each step that passes its due day, and the dashboard's on-time rate is counted from the steps."""
+    from bot.staff import escalations
+    from bot.staff.models import EscalationRow
+    from bot.staff.reports import summarize
+
+    settings = runtime.services.complaints
+    zone = settings.timezone
+    filed_at = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Hohhot
+    data = {"kind": "complaint", "business_name": "塞上健身俱乐部", "business_address": "赛罕区大学东街某号",
+            "online": "no", "facts": "办卡后关门", "name": "张三", "phone": "+8613812345678"}
+    factory = create_session_factory(runtime.database)
+
+    async def at(day: date, hour: int = 2):
+        return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+    async with factory.begin() as session:
+        filed = await service.file(session, data=data, user=UserRef("test", "chain"), now=filed_at,
+                                   settings=settings, cleaned_name="塞上健身俱乐部")
+    acceptance_due = filed.cases[0].due_on
+    assert filed.cases[0].step == "acceptance" and acceptance_due == date(2026, 3, 11)
+
+    async def sweep(day: date) -> list[str]:
+        async with factory.begin() as session:
+            await escalations.raise_new(session, await at(day), day)
+        async with factory() as session:
+            return sorted((await session.scalars(select(EscalationRow.reason))).all())
+
+    async def move(status: str, day: date) -> CaseRow:
+        async with factory.begin() as session:
+            case = await session.scalar(select(CaseRow))
+            await service.change_status(session, case, status, note="", actor="staff:1", now=await at(day),
+                                        settings=settings)
+            return case
+
+    assert await sweep(acceptance_due) == [], "due today is not overdue"
+    assert await sweep(date(2026, 3, 12)) == ["acceptance"]
+    case = await move("accepted", date(2026, 3, 12))  # one day late
+    mediation_due = deadline(settings.calendar, Rule.MEDIATION_ENDS, date(2026, 3, 12)).due
+    assert (case.step, case.due_on) == ("mediation", mediation_due)
+    citizen = Citizen(runtime, "chain")
+    status = await citizen.say(case.ticket)
+    assert "组织调解的期限到" in status and "第二十一条" in status
+    later = date.fromordinal(mediation_due.toordinal() + 1)
+    assert await sweep(later) == ["acceptance", "mediation"]
+    case = await move("mediation_ended", later)
+    assert case.step == "end_notice"
+    case = await move("closed", later)
+    assert case.step is None
+    assert await sweep(date(2026, 12, 31)) == ["acceptance", "mediation"], "a closed case is not raised again"
+    async with factory() as session:
+        summary = await summarize(session, date(2026, 3, 1), date(2026, 3, 31), today=date(2026, 12, 31), zone=zone)
+    department = case.department_code
+    assert summary.on_time == {(department, "acceptance"): (0, 1), (department, "end_notice"): (1, 0),
+                               (department, "mediation"): (0, 1)}

@@ -271,7 +271,7 @@ async def test_group_and_overdue_cases_escalate_level_by_level(http, runtime):
     await county.log_in("saihan-chief")
     await city.log_in("city-chief")
     raised = (await county.client.get("/staff/api/queue")).json()["escalations"]
-    assert sorted(e["reason"] for e in raised) == ["group", "group", "group", "overdue"]
+    assert sorted(e["reason"] for e in raised) == ["acceptance", "group", "group", "group"]
     assert {e["level"] for e in raised} == {1}
     assert (await city.client.get("/staff/api/queue")).json()["escalations"] == []
     later = datetime.now(UTC) + runtime.services.staff.escalation_timeout + timedelta(minutes=1)

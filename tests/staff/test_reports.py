@@ -36,6 +36,8 @@ def at(day: int, hour: int = 9, minute: int = 0, second: int = 0) -> datetime:
 def case(ticket: str, received_at: datetime, due_on: date, **fields) -> CaseRow:
     values = {"kind": "complaint", "status": "received", "department_code": "xincheng", "demand": "退款",
               "business_name": "阳光健身房", "business_key": "阳光健身", "group_id": None, **fields}
+    if values["status"] == "received":  # waiting for the first decision: the first step of the chain runs
+        values["step"] = "verification" if values["kind"] == "report" else "acceptance"
     return CaseRow(ticket=ticket, channel="wechat", external_id="wx-openid-secret", received_at=received_at,
                    due_on=due_on, **values)
 
@@ -103,6 +105,7 @@ async def test_the_summary_counts_every_field(report):
         due_this_week=2,  # T-0001 due today and R-0004 due today + 6; T-0005 (today + 7) is not
         overdue=1,  # T-0002; T-0003 was due earlier but is already accepted
         groups=2,
+        on_time={},
     )
 
 
