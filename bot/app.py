@@ -22,7 +22,7 @@ from telegram.error import TelegramError
 from bot import metrics
 from bot.channels import quiz_web, telegram_sender, web, wechat_mp, wechat_sender
 from bot.channels.telegram_bot import TelegramChannel, TelegramSettings, make_bot
-from bot.channels.wechat_sender import WeChatApi
+from bot.channels.wechat_sender import StatusTemplate, WeChatApi
 from bot.config import Config, find_config_file, load_config
 from bot.runtime import Runtime, configure_logging, start_runtime
 from bot.staff.console import console_routes
@@ -147,7 +147,10 @@ def wechat_api(config: Config) -> WeChatApi | None:
     section = config.wechat
     if not (section.token and section.app_id and section.app_secret):
         return None
-    return WeChatApi(section.app_id, section.app_secret, section.api_base.rstrip("/"))
+    template = section.status_template
+    status_template = StatusTemplate(template.id, template.ticket_field, template.status_field,
+                                     template.time_field) if template.id else None
+    return WeChatApi(section.app_id, section.app_secret, section.api_base.rstrip("/"), status_template)
 
 
 def app_from_environment() -> Starlette:

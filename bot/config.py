@@ -164,6 +164,21 @@ class MenuButtonSection:
 
 
 @dataclass(frozen=True)
+class StatusTemplateSection:
+    """A template message (模板消息) for case status notices, used once the 48-hour window has closed.
+
+    The template is chosen in the 公众平台 (e.g. 工单状态变更提醒); `id` is its template id, and the
+    other keys name the template's fields that receive the ticket, the status and the time.
+    """
+
+    id: str = ""
+    """Empty: no fallback; a notice outside the window is recorded as undelivered for staff to phone."""
+    ticket_field: str = "character_string1"
+    status_field: str = "phrase2"
+    time_field: str = "time3"
+
+
+@dataclass(frozen=True)
 class WeChatSection:
     """The WeChat official account channel; on when the token is set (from the environment)."""
 
@@ -183,6 +198,7 @@ class WeChatSection:
     kf_account: str = ""
     """Name this 客服 account in the transfer (wechatpy's reply class cannot)."""
     menu: tuple[MenuButtonSection, ...] = ()
+    status_template: StatusTemplateSection = StatusTemplateSection()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 Rules (https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html):
 allowed within 48 hours of the user's last message, at most 5 messages per user message; a text is
 kept under about 600 Chinese characters; buttons become `msgmenu` clickable options. Errors back off
-and are retried; what cannot be delivered stays in the outbox marked failed with the reason.
+and are retried; what cannot be delivered stays in the outbox marked failed with the reason. A case
+notice refused because the window has closed (45015) is sent as a template message when one is
+configured (https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Template_Message_Interface.html).
 The access token is shared by all workers through the database and refreshed by one of them.
 """
 
@@ -34,7 +36,25 @@ LEASE = timedelta(minutes=2)
 REFRESH_MARGIN = timedelta(minutes=5)
 GIVE_UP = {45015, 45047, 43004, 40003}
 """Outside the 48-hour window, over the per-message quota, unsubscribed, unknown user: do not retry."""
+WINDOW_CLOSED = {45015, 45047}
+"""The customer-service window is closed for this user: a case notice goes as a template message instead."""
 TOKEN_INVALID = {40001, 40014, 42001}
+
+
+@dataclass(frozen=True)
+class StatusTemplate:
+    """The template message for case notices and the names of its fields ([wechat.status_template])."""
+
+    id: str
+    ticket_field: str
+    status_field: str
+    time_field: str
+
+    def message(self, openid: str, notice: dict) -> dict:
+        fields = {self.ticket_field: notice["ticket"], self.status_field: notice["status"],
+                  self.time_field: notice["time"]}
+        return {"touser": openid, "template_id": self.id,
+                "data": {name: {"value": value} for name, value in fields.items()}}
 
 
 @dataclass(frozen=True)
@@ -42,6 +62,8 @@ class WeChatApi:
     app_id: str
     app_secret: str
     base_url: str
+    status_template: StatusTemplate | None = None
+    """For case notices once the customer-service window has closed (45015); None: recorded undelivered."""
 
 
 class ApiError(Exception):
@@ -192,6 +214,8 @@ async def _deliver(api: WeChatApi, http: httpx.AsyncClient, token: str, row: Out
         if code in TOKEN_INVALID:
             row.next_attempt_at = now
             return "token"
+        if code in WINDOW_CLOSED and row.notice and api.status_template is not None:
+            return await _deliver_template(api, http, token, row, now)
         if code in GIVE_UP or row.attempts >= MAX_ATTEMPTS:
             row.failed = True
             log.warning("wechat delivery given up after %d attempts (code %s)", row.attempts, code)
@@ -202,9 +226,24 @@ async def _deliver(api: WeChatApi, http: httpx.AsyncClient, token: str, row: Out
     return "delivered"
 
 
-async def _send(api: WeChatApi, http: httpx.AsyncClient, token: str, message: dict) -> None:
-    response = await http.post(f"{api.base_url}/cgi-bin/message/custom/send", params={"access_token": token},
-                               json=message)
+async def _deliver_template(api: WeChatApi, http: httpx.AsyncClient, token: str, row: OutboxRow,
+                            now: datetime) -> str:
+    """A case notice as a template message (allowed outside the 48-hour window); what fails is recorded."""
+    try:
+        await _send(api, http, token, api.status_template.message(row.external_id, row.notice),
+                    path="/cgi-bin/message/template/send")
+    except (ApiError, httpx.HTTPError) as problem:
+        row.last_error = f"template: {problem}"[:200]
+        row.failed = True
+        log.warning("wechat case notice undelivered, template refused (code %s)", getattr(problem, "code", 0))
+        return "failed"
+    row.delivered_at, row.last_error = now, "delivered as a template message (48-hour window closed)"
+    return "delivered"
+
+
+async def _send(api: WeChatApi, http: httpx.AsyncClient, token: str, message: dict,
+                path: str = "/cgi-bin/message/custom/send") -> None:
+    response = await http.post(f"{api.base_url}{path}", params={"access_token": token}, json=message)
     response.raise_for_status()
     data = response.json()
     if int(data.get("errcode", 0)) != 0:

@@ -228,10 +228,20 @@ async def change_status(
     case.status = status
     await steps.follow(session, case, status, now.astimezone(settings.timezone).date(), settings.calendar)
     session.add(CaseEventRow(case_id=case.id, created_at=now, status=status, note=note, actor=actor))
-    notice = Reply(texts.STATUS_CHANGED.format(ticket=case.ticket, status=texts.CASE_STATUSES[status]))
+    label = texts.CASE_STATUSES[status]
+    notice = Reply(texts.STATUS_CHANGED.format(ticket=case.ticket, status=label))
+    fields = {"ticket": case.ticket, "status": label,
+              "time": now.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")}
     session.add(OutboxRow(channel=case.channel, external_id=case.external_id, replies=[notice.to_dict()],
-                          created_at=now, attempts=0))
+                          created_at=now, attempts=0, case_id=case.id, notice=fields))
     await session.flush()
+
+
+async def undelivered_notices(session: AsyncSession, case: CaseRow) -> list[OutboxRow]:
+    """The case's notices that could not reach the citizen on their channel: staff phone them instead."""
+    return list((await session.scalars(
+        select(OutboxRow).where(OutboxRow.case_id == case.id, OutboxRow.failed.is_(True)).order_by(OutboxRow.id)
+    )).all())
 
 
 async def record_joint_consent(session: AsyncSession, case: CaseRow, *, consents: bool, now: datetime) -> None:

@@ -79,6 +79,11 @@ class OutboxRow(Base):
     failed: Mapped[bool] = mapped_column(Boolean, default=False)
     """Given up (e.g. outside WeChat's 48-hour window); kept as the record of what was not delivered."""
     last_error: Mapped[str] = mapped_column(String(200), default="")
+    case_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    """The case a status notice is about: staff see on the case the notices that did not arrive."""
+    notice: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    """A case notice's fields ({"ticket", "status", "time"}), for channels that need a structured message
+    (a WeChat template message once the 48-hour customer-service window has closed)."""
 
 
 class AccessTokenRow(Base):

@@ -262,9 +262,11 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
                 select(StaffRow.username).where(StaffRow.active.is_(True), StaffRow.role != "viewer")
                 .order_by(StaffRow.username))).all()
             party = await _visible_party(session, case, signed.staff)
+            undelivered = await service.undelivered_notices(session, case)
             await queue.audit(session, signed.staff, "view", f"case:{case.id}", _now(),
                               {"identity_shown": party is not None})
         return render("case.html", signed, case=case, events=events, party=party, colleagues=colleagues,
+                      undelivered=undelivered,
                       actions=_actions_for(case, signed.staff, services().knowledge.claims),
                       departments=settings.jurisdiction.departments,
                       department_names={d.code: d.name for d in settings.jurisdiction.departments})

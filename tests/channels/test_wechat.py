@@ -339,3 +339,59 @@ async def test_a_click_on_a_msgmenu_option_presses_that_button(wechat):
     wx = platform()
     _, reply = await push(client, wx, wx.menu_click("oMenu", "complaint", "我要投诉/举报"))
     assert "投诉还是举报" in reply["Content"]
+
+
+async def test_a_citizen_silent_for_three_days_gets_the_acceptance_notice_as_a_template_message(wechat):
+    """Past WeChat's 48-hour window custom/send answers 45015; the case notice goes as a template message."""
+    from datetime import timedelta
+
+    from bot.channels.wechat_sender import StatusTemplate
+    from bot.complaints import service
+
+    runtime, client, _config = wechat
+    wx = platform()
+    for answer in COMPLAINT_ANSWERS:
+        await push(client, wx, wx.text("oQuiet", answer))
+    await push(client, wx, wx.text("oQuiet", "确认"))
+    three_days_later = datetime.now(UTC) + timedelta(days=3)
+    async with runtime.sessions.begin() as session:
+        case = await session.scalar(select(CaseRow).where(CaseRow.external_id == "oQuiet"))
+        await service.change_status(session, case, "accepted", note="材料齐全", actor="staff:1", now=three_days_later,
+                                    settings=runtime.services.complaints)
+    template = StatusTemplate("TPL_case_status", "character_string1", "phrase2", "time3")
+    async with FakeWeChatApi() as api, httpx.AsyncClient() as http:
+        api.templates.add("TPL_case_status")
+        api.fail_next_sends = 1  # custom/send: 45015, the window has closed
+        target = WeChatApi(APP_ID, "secret", api.base_url, template)
+        assert await deliver_pending(runtime.sessions, target, http, three_days_later) == 1
+    (sent,) = api.template_messages
+    assert sent["touser"] == "oQuiet" and sent["template_id"] == "TPL_case_status"
+    assert sent["data"]["character_string1"]["value"] == case.ticket
+    assert sent["data"]["phrase2"]["value"] == "已受理"
+    local = three_days_later.astimezone(runtime.services.complaints.timezone).strftime("%Y-%m-%d %H:%M")
+    assert sent["data"]["time3"]["value"] == local
+    async with runtime.sessions() as session:
+        row = await session.scalar(select(OutboxRow).where(OutboxRow.case_id == case.id))
+        assert row.delivered_at is not None and not row.failed and "template" in row.last_error
+        assert await service.undelivered_notices(session, case) == []
+
+
+async def test_a_notice_that_cannot_reach_the_citizen_is_shown_to_staff(wechat):
+    """No template configured (or refused): the notice is recorded undelivered on the case for a phone call."""
+    from bot.complaints import service
+
+    runtime, client, _config = wechat
+    wx = platform()
+    for answer in COMPLAINT_ANSWERS:
+        await push(client, wx, wx.text("oGoneQuiet", answer))
+    await push(client, wx, wx.text("oGoneQuiet", "确认"))
+    async with runtime.sessions.begin() as session:
+        case = await session.scalar(select(CaseRow).where(CaseRow.external_id == "oGoneQuiet"))
+        await service.change_status(session, case, "accepted", note="", actor="staff:1", now=datetime.now(UTC),
+                                    settings=runtime.services.complaints)
+    async with FakeWeChatApi() as api, httpx.AsyncClient() as http:
+        api.fail_next_sends = 1
+        await deliver_pending(runtime.sessions, WeChatApi(APP_ID, "secret", api.base_url), http, datetime.now(UTC))
+    async with runtime.sessions() as session:
+        (undelivered,) = await service.undelivered_notices(session, case)
+    assert "45015" in undelivered.last_error and undelivered.notice["status"] == "已受理"

@@ -299,11 +299,14 @@ class FakeWeChatApi(LocalServer):
         self.typing: list[tuple[str, str]] = []  # (touser, command)
         self.menus: list[dict[str, Any]] = []  # menu/create payloads
         self.media: dict[str, tuple[bytes, str]] = {}
+        self.templates: set[str] = set()  # template ids the account has added (template/send refuses others)
+        self.template_messages: list[dict[str, Any]] = []  # template/send payloads WeChat accepted
         methods = ["GET", "POST"]
         self.app = Starlette(routes=[
             Route("/cgi-bin/token", self._token, methods=methods),
             Route("/cgi-bin/message/custom/send", self._custom_send, methods=methods),
             Route("/cgi-bin/message/custom/typing", self._typing, methods=methods),
+            Route("/cgi-bin/message/template/send", self._template_send, methods=methods),
             Route("/cgi-bin/menu/create", self._menu_create, methods=methods),
             Route("/cgi-bin/media/get", self._media_get, methods=methods),
             Route("/{path:path}", self._unknown, methods=methods),
@@ -417,6 +420,23 @@ class FakeWeChatApi(LocalServer):
             return _error(*self.send_error)
         self.delivered.append(payload)
         return JSONResponse(OK)
+
+    async def _template_send(self, request: Request) -> Response:
+        """Template messages: any time, to a follower, with a template id the account has and {"value"} fields."""
+        payload, refusal = await self._authorised_post(request)
+        if refusal is not None:
+            return refusal
+        if not isinstance(payload.get("touser"), str) or not payload["touser"]:
+            return _error(40003, "invalid openid")
+        if payload.get("template_id") not in self.templates:
+            return _error(40037, "invalid template_id")
+        data = payload.get("data")
+        if not isinstance(data, dict) or not data or not all(
+            isinstance(v, dict) and isinstance(v.get("value"), str) for v in data.values()
+        ):
+            return _error(47001, "data format error")
+        self.template_messages.append(payload)
+        return JSONResponse({**OK, "msgid": len(self.template_messages)})
 
     async def _typing(self, request: Request) -> Response:
         payload, refusal = await self._authorised_post(request)

@@ -327,3 +327,23 @@ async def test_continue_after_a_hand_off_goes_on_with_the_form(http, runtime):
     await agent.post(f"/staff/handoffs/{waiting['id']}/close", note="已答复")
     resumed = await citizen_says(http, "w-cont", text="继续")
     assert "生活用" in resumed[-1]["text"], "the next question of the form, not a chat reply"
+
+
+async def test_a_notice_that_did_not_reach_the_citizen_shows_on_the_case(http, runtime):
+    from bot.core.messages import Reply
+    from bot.core.tables import OutboxRow
+
+    citizen = Citizen(runtime, "unreached")
+    await citizen.answer_all(*COMPLAINT_ANSWERS)
+    await citizen.say("确认")
+    async with create_session_factory(runtime.database).begin() as session:
+        case = await session.scalar(select(CaseRow))
+        session.add(OutboxRow(channel="wechat", external_id="o", replies=[Reply("通知").to_dict()],
+                              created_at=datetime.now(UTC), attempts=1, failed=True, case_id=case.id,
+                              notice={"ticket": case.ticket, "status": "已受理", "time": "2026-03-02 09:00"},
+                              last_error="45015 response out of time limit"))
+    await create_staff(runtime, "viewer9", "viewer")
+    viewer = browser(http)
+    await viewer.log_in("viewer9")
+    page = (await viewer.client.get(f"/staff/cases/{case.ticket}")).text
+    assert "没能送达市民" in page and "45015" in page and "已受理" in page
