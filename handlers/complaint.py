@@ -44,6 +44,7 @@ HUMAN_WORDS = {"人工", "转人工", "人工服务", "人工客服", "找人工
 FORM_NAME = "complaint"
 DEMANDS = ("退货", "退款", "更换", "维修", "赔偿", "其他")
 THREE_YEARS = timedelta(days=3 * 365 + 1)  # claim `too_old`
+WORD_CHARACTER = re.compile(r"[^\W_]")
 NAME = re.compile(r"^[\u4e00-\u9fa5A-Za-z·• .]{2,30}$")
 
 
@@ -65,9 +66,12 @@ def _pick(options: Mapping[str, tuple[str, ...]], problem: str):
 
 
 def _text(minimum: int, maximum: int, problem: str):
+    """Free text of at most `maximum` characters with at least `minimum` letters, digits or Chinese
+    characters: a business name of only punctuation (“！！”) is asked again."""
+
     def parse(text: str, _data: Mapping[str, Any]) -> str:
         cleaned = " ".join(text.split())
-        if not minimum <= len(cleaned) <= maximum:
+        if len(WORD_CHARACTER.findall(cleaned)) < minimum or len(cleaned) > maximum:
             raise Invalid(problem)
         return cleaned
 

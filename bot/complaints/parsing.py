@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import cn2an
 import phonenumbers
+from lunardate import LunarDate
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberType
 
 TRADITIONAL = str.maketrans(
@@ -36,6 +37,12 @@ WEEKDAY = re.compile(r"(上上|上|这|本)?个?(?:周|星期|礼拜)([一二三
 AGO = re.compile(rf"({NUMERAL}|半)个?(天|日|周|星期|礼拜|月|年)[之以]?前")
 NUMERIC_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?")
 MONTH_DOT_DAY = re.compile(r"(\d{1,2})[./](\d{1,2})")
+LUNAR_DATE = re.compile(
+    r"(?:([前去今])年)?(农历|阴历)?(正|冬|腊|十[一二]|[一二三四五六七八九十])月(初[一二三四五六七八九十]|廿[一二三四五六七八九]"
+    r"|二十[一二三四五六七八九]?|三十|十[一二三四五六七八九]?|[一二三四五六七八九])?[日号]?"
+)
+"""腊月二十三, 去年腊月, 正月初五, 农历八月十五: lunar months and days (初/廿/正/冬/腊 or 农历 mark them)."""
+LUNAR_MONTHS = {"正": 1, "冬": 11, "腊": 12}
 CHINESE_DATE = re.compile(rf"(?:({NUMERAL})年|([前去今])年)?({NUMERAL})月(?:份|({NUMERAL})[日号]?)?")
 RELATIVE_MONTH = re.compile(rf"(上上|上|这|本)个?月(?:({NUMERAL})[日号]?)?")
 DAY_OF_MONTH = re.compile(rf"({NUMERAL})[日号]")
@@ -161,11 +168,32 @@ def _parse_date(core: str, today: date) -> ParsedDate | None:
         return _recent_day(today, ((today.year - back, int(match[1]), int(match[2])) for back in range(9)))
     if match := CHINESE_DATE.fullmatch(core):
         return _chinese_date(today, *match.groups())
+    if (match := LUNAR_DATE.fullmatch(core)) and _is_lunar(*match.groups()):
+        return _lunar_date(today, *match.groups())
     if match := RELATIVE_MONTH.fullmatch(core):
         return _written_date(*_shift_month(today.year, today.month, -PERIODS_BACK[match[1]]), match[2])
     if match := DAY_OF_MONTH.fullmatch(core):
         day = _number(match[1])
         return _recent_day(today, ((*_shift_month(today.year, today.month, -back), day) for back in range(12)))
+    return None
+
+
+def _is_lunar(_relative_year: str | None, marker: str | None, month: str, day: str | None) -> bool:
+    return bool(marker) or month in LUNAR_MONTHS or bool(day and day[0] in "初廿")
+
+
+def _lunar_date(
+    today: date, relative_year: str | None, _marker: str | None, month: str, day: str | None
+) -> ParsedDate | None:
+    """A lunar date as the solar day it fell on: in the lunar year named, else the latest one not after today."""
+    month_number = LUNAR_MONTHS.get(month) or _number(month)
+    day_number = _number(day.replace("初", "").replace("廿", "二十")) if day else 1
+    this_year = LunarDate.from_solar_date(today.year, today.month, today.day).year
+    years = [this_year - YEARS_BACK[relative_year]] if relative_year else [this_year - back for back in range(3)]
+    for year in years:
+        solar = LunarDate(year, month_number, day_number).to_solar_date()
+        if relative_year or solar <= today:
+            return ParsedDate(solar, "day" if day else "month")
     return None
 
 

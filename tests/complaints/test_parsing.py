@@ -326,3 +326,22 @@ def test_parse_amount_in_yuan(text, expected):
 )
 def test_parse_amount_rejects_what_is_not_a_positive_amount(text):
     assert parse_amount(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected, precision",
+    [
+        ("去年腊月", date(2026, 1, 19), "month"),  # lunar 2025-12-01
+        ("腊月二十三", date(2026, 2, 10), "day"),
+        ("正月初五", date(2026, 2, 21), "day"),
+        ("农历八月十五", date(2026, 9, 25), "day"),
+        ("上上周五", date(2026, 11, 27), "day"),
+    ],
+)
+def test_lunar_and_week_dates_on_a_monday_in_december(text, expected, precision):
+    assert parse_date(text, date(2026, 12, 7)) == ParsedDate(expected, precision)
+
+
+@pytest.mark.parametrize("text", ["2027-02-30", "2026年2月30日", "腊月三十二", "廿三"])
+def test_impossible_dates_are_not_guessed(text):
+    assert parse_date(text, date(2026, 12, 7)) is None

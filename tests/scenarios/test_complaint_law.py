@@ -109,6 +109,7 @@ async def test_a_complaint_in_the_city_is_promised_the_article_14_date(runtime):
     [
         (datetime(2026, 3, 1, 23, 30, tzinfo=UTC), date(2026, 3, 2)),   # Monday 07:30 in Hohhot, Sunday in UTC
         (datetime(2026, 3, 2, 15, 59, tzinfo=UTC), date(2026, 3, 2)),   # Monday 23:59
+        (datetime(2026, 3, 2, 16, 0, tzinfo=UTC), date(2026, 3, 3)),    # exactly midnight: Tuesday
         (datetime(2026, 3, 2, 16, 1, tzinfo=UTC), date(2026, 3, 3)),    # Tuesday 00:01
         (datetime(2026, 9, 30, 16, 0, tzinfo=UTC), date(2026, 10, 1)),  # National Day at local midnight
         (datetime(2026, 9, 30, 15, 30, tzinfo=UTC), date(2026, 9, 30)),  # the evening before the holiday
@@ -198,3 +199,23 @@ async def test_a_case_walks_the_deadline_chain_and_each_late_step_is_escalated(r
     department = case.department_code
     assert summary.on_time == {(department, "acceptance"): (0, 1), (department, "end_notice"): (1, 0),
                                (department, "mediation"): (0, 1)}
+
+
+async def test_a_business_name_of_only_punctuation_is_asked_again(runtime):
+    from bot import texts
+
+    citizen = Citizen(runtime, "punct")
+    await citizen.answer_all(*COMPLAINT_ANSWERS[:5])
+    assert texts.COMPLAINT_BUSINESS_INVALID in await citizen.say("！！！？")
+    assert "网上买的" in await citizen.say("塞上健身俱乐部"), "a real name moves on to the next question"
+
+
+async def test_an_address_with_no_county_is_promised_by_the_competent_bureau_not_a_guessed_one(runtime):
+    answers = list(COMPLAINT_ANSWERS)
+    answers[7] = "呼和浩特市"
+    citizen = Citizen(runtime, "nocounty")
+    await citizen.answer_all(*answers)
+    screen = await citizen.say("确认")
+    (case,) = await _cases(runtime)
+    assert case.department_code is None and case.status == "received"
+    assert "有处理权限的市场监管部门将在" in screen and "第十四条" in screen
