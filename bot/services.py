@@ -16,6 +16,7 @@ from bot.quiz.service import Campaign, QuizBank, QuizSettings
 from bot.staff.duty import StaffSettings
 from bot.staff.roster import parse_shifts
 from knowledge.base import KnowledgeBase
+from knowledge.claims import ClaimBook
 
 
 @dataclass(frozen=True)
@@ -33,14 +34,14 @@ class Services:
     """Longer texts are cut before matching."""
 
 
-def case_settings(config: Config) -> CaseSettings:
+def case_settings(config: Config, claims: ClaimBook) -> CaseSettings:
     section = config.complaints
     departments = [
         Department(d.code, d.name, d.responsible, d.places, d.keywords) for d in section.departments
     ]
     return CaseSettings(
         calendar=WorkingCalendar(parse_overrides(section.holiday_overrides)),
-        jurisdiction=Jurisdiction(departments),
+        jurisdiction=Jurisdiction(departments, claims.citation),
         draft_expiry_days=section.draft_expiry_days,
         group_window=timedelta(days=section.group_window_days),
         group_min_cases=section.group_min_cases,
@@ -79,7 +80,7 @@ def quiz_settings(config: Config) -> QuizSettings:
 def build_services(config: Config, knowledge: KnowledgeBase) -> Services:
     return Services(
         knowledge=knowledge,
-        complaints=case_settings(config),
+        complaints=case_settings(config, knowledge.claims),
         staff=staff_settings(config),
         quiz=quiz_settings(config),
         quiz_bank=QuizBank({q.id: q for q in load_quiz_questions(knowledge)}),

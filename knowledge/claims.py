@@ -29,6 +29,8 @@ class Claim:
     """A phrase of the article's own text that the statement rests on."""
     text: str
     """What is shown; {citation} is the article, other {fields} are filled in by the caller."""
+    paragraph: int | None = None
+    """The paragraph (款) the statement rests on, cited and checked on its own; None: the whole article."""
 
 
 class ClaimBook:
@@ -46,7 +48,8 @@ class ClaimBook:
         claim = self._claims[key]
         statute = self._library.resolve(claim.law)
         title = statute.short_title if statute else short_law_title(claim.law)
-        return f"《{title}》第{cn2an.an2cn(claim.article)}条"
+        paragraph = f"第{cn2an.an2cn(claim.paragraph)}款" if claim.paragraph else ""
+        return f"《{title}》第{cn2an.an2cn(claim.article)}条{paragraph}"
 
     def say(self, key: str, **fields: str) -> str:
         """The claim's text with its citation and the caller's fields filled in."""
@@ -59,7 +62,8 @@ def load_claims(path: Path) -> list[Claim]:
     claims, seen = [], set()
     for index, item in enumerate(raw.get("claim", [])):
         try:
-            claim = Claim(item["key"], item["law"], int(item["article"]), item["quote"].strip(), item["text"].strip())
+            claim = Claim(item["key"], item["law"], int(item["article"]), item["quote"].strip(), item["text"].strip(),
+                          int(item["paragraph"]) if "paragraph" in item else None)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"{path}: claim #{index} needs key, law, article, quote and text") from exc
         if claim.key in seen:
@@ -93,12 +97,20 @@ def check_claims(
         article = statute.articles.get(claim.article)
         if article is None:
             problems.append(f"claim {claim.key}: 《{statute.short_title}》 has no article {claim.article}")
-        elif _squeeze(claim.quote) not in _squeeze(article.text):
+        elif _squeeze(claim.quote) not in _squeeze(_paragraph(article.text, claim.paragraph)):
             problems.append(f"claim {claim.key}: 《{statute.short_title}》第{claim.article}条 does not say "
                             f"“{claim.quote}”")
         else:
             verified += 1
     return problems, verified
+
+
+def _paragraph(text: str, number: int | None) -> str:
+    """The article's text, or its `number`-th paragraph (one line of the text; "" when it has fewer)."""
+    if number is None:
+        return text
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[number - 1] if 1 <= number <= len(lines) else ""
 
 
 def _squeeze(text: str) -> str:

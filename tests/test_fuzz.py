@@ -41,6 +41,8 @@ from bot.core.messages import IncomingMessage, MessageKind, UserRef
 from bot.runtime import start_runtime
 from bot.services import build_services
 from handlers.complaint import DEMANDS, complaint_form
+from knowledge.base import DATA_DIR, load_statutes
+from knowledge.claims import ClaimBook, load_claims
 from tests.conftest import PROJECT_ROOT, make_config
 from tests.fakes.wechat import WeChatPlatform, generate_aes_key, xml_fields
 from tests.scenarios.chat import COMPLAINT_ANSWERS, Citizen
@@ -364,7 +366,8 @@ def test_every_form_answer_is_refused_politely_or_stored_well_formed(record_prop
 
 
 JURISDICTION = Jurisdiction([Department(d.code, d.name, d.responsible, d.places, d.keywords)
-                             for d in load_config(PROJECT_ROOT / "config.toml", {}).complaints.departments])
+                             for d in load_config(PROJECT_ROOT / "config.toml", {}).complaints.departments],
+                            ClaimBook(load_claims(DATA_DIR / "claims.toml"), load_statutes([], [])).citation)
 AREAS = [d for d in JURISDICTION.departments if d.code != CITY_CODE]
 
 

@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 CITY_CODE = "city"
@@ -200,8 +200,12 @@ class _Place:
 class Jurisdiction:
     """Routes complaints and reports to the bureau of the business's place (Art. 12, 25, 27)."""
 
-    def __init__(self, departments: Sequence[Department]) -> None:
-        """Index every department's names; a code used twice or a name given to two departments raises ValueError."""
+    def __init__(self, departments: Sequence[Department], cite: Callable[[str], str]) -> None:
+        """Index every department's names; a code used twice or a name given to two departments raises ValueError.
+
+        `cite` gives the citation of a routing rule by its claim key (knowledge/data/claims.toml).
+        """
+        self._cite = cite
         self._by_code: dict[str, Department] = {}
         for department in departments:
             if department.code in self._by_code:
@@ -259,7 +263,7 @@ class Jurisdiction:
         if platform or business.online:
             return self._route_by_domicile(business, platform, who, report)
         # Art. 12 para. 1 (complaints) / Art. 25 (reports): where the business operates / the conduct happened.
-        article = "第二十五条" if report else "第十二条第一款"
+        article = self._cite("route_report_place" if report else "route_operating_place")
         where = "被举报行为发生地" if report else f"{who}实际经营地"
         place = self._locate(business.address)
         if place.department is None:
@@ -268,7 +272,7 @@ class Jurisdiction:
 
     def _route_by_domicile(self, business: Business, platform: str, who: str, report: bool) -> Routing:
         """A platform operator, or a seller on its own website or other network service: domicile (Art. 12(2), 27)."""
-        article = "第二十七条" if report else "第十二条第二款"
+        article = self._cite("route_report_online" if report else "route_online")
         if platform:
             kind = f"电子商务平台经营者（{platform}）"
             address = business.address or business.platform_domicile
@@ -280,7 +284,7 @@ class Jurisdiction:
             names = normalise(business.name) + "|" + normalise(platform)
             if any(k in names for k in self._city_platforms):
                 # Art. 12 para. 3: the higher-level (city) bureau handles cases it chose to take itself.
-                city_article = "第二十七条" if report else "第十二条第三款"
+                city_article = self._cite("route_report_online" if report else "route_city")
                 return Routing(self._city, f"{who}为{kind}，住所地在本市，按配置由市局直接处理（{city_article}）")
         if place.department is None:
             return Routing(None, _triage(f"{who}为{kind}，住所地", place, article), outside=place.outside)
@@ -290,8 +294,9 @@ class Jurisdiction:
         )
 
     def _route_platform_seller(self, business: Business, platform: str, who: str, report: bool) -> Routing:
-        """A seller inside a platform: where it operates, else the platform operator's domicile (Art. 12(2), 27)."""
-        article = "第二十七条" if report else "第十二条第二款"
+        """A seller inside a platform: where it operates, else the platform operator's domicile (Art. 12(2)); a
+        report about one goes where the conduct happened, its operating place (Art. 25: Art. 27 is for platforms)."""
+        article = self._cite("route_report_place" if report else "route_online")
         kind = f"{who}为平台内经营者（{platform}）"
         place = self._locate(business.address)
         if place.department is not None:

@@ -19,12 +19,17 @@ from bot.complaints.jurisdiction import (
     normalise,
 )
 from bot.config import ConfigError, load_config
+from knowledge.base import DATA_DIR, load_statutes
+from knowledge.claims import ClaimBook, load_claims
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CITE = ClaimBook(load_claims(DATA_DIR / "claims.toml"), load_statutes([], [])).citation
+"""Routing rules cited from the claims table, as the app does."""
+MEASURES = "《市场监督管理投诉举报处理暂行办法》"
 
 DEPARTMENTS = Jurisdiction(
     [Department(d.code, d.name, d.responsible, d.places, d.keywords)
-     for d in load_config(PROJECT_ROOT / "config.toml", {}).complaints.departments]
+     for d in load_config(PROJECT_ROOT / "config.toml", {}).complaints.departments], CITE
 ).departments
 AREA_CODES = {
     "xincheng",
@@ -42,7 +47,7 @@ AREA_CODES = {
 
 @pytest.fixture(scope="module")
 def jurisdiction() -> Jurisdiction:
-    return Jurisdiction(DEPARTMENTS)
+    return Jurisdiction(DEPARTMENTS, CITE)
 
 
 def code_of(routing: Routing) -> str | None:
@@ -116,7 +121,7 @@ def shop(address: str) -> Business:
 def test_realistic_addresses_are_routed_to_their_area(jurisdiction, address, code):
     routing = jurisdiction.route(shop(address))
     assert code_of(routing) == code, routing.basis
-    assert routing.basis.startswith(f"被投诉人实际经营地在{routing.department.area}（第十二条第一款）")
+    assert routing.basis.startswith(f"被投诉人实际经营地在{routing.department.area}（{MEASURES}第十二条第一款）")
 
 
 def test_every_area_department_is_reachable(jurisdiction):
@@ -259,7 +264,7 @@ def test_a_road_named_after_another_league_is_not_outside(jurisdiction):
 @pytest.mark.parametrize("address", ["", "   ", "\u3000"])
 def test_an_empty_address_goes_to_triage(jurisdiction, address):
     routing = jurisdiction.route(shop(address))
-    assert routing == Routing(None, "被投诉人地址未提供，无法确定管辖（第十二条第一款），转人工分拨")
+    assert routing == Routing(None, f"被投诉人地址未提供，无法确定管辖（{MEASURES}第十二条第一款），转人工分拨")
 
 
 def test_an_address_naming_only_the_city_goes_to_triage(jurisdiction):
@@ -291,7 +296,7 @@ def test_seller_inside_a_platform_goes_by_its_operating_place(jurisdiction):
     )
     routing = jurisdiction.route(seller)
     assert code_of(routing) == "saihan"
-    assert routing.basis.startswith("被投诉人为平台内经营者（淘宝），实际经营地在赛罕区（第十二条第二款）")
+    assert routing.basis.startswith(f"被投诉人为平台内经营者（淘宝），实际经营地在赛罕区（{MEASURES}第十二条第二款）")
 
 
 def test_seller_inside_a_platform_without_address_goes_by_the_platform_domicile(jurisdiction):
@@ -300,7 +305,7 @@ def test_seller_inside_a_platform_without_address_goes_by_the_platform_domicile(
     )
     routing = jurisdiction.route(seller)
     assert code_of(routing) == "xincheng"
-    assert "实际经营地不明，按平台经营者住所地由新城区处理（第十二条第二款）" in routing.basis
+    assert f"实际经营地不明，按平台经营者住所地由新城区处理（{MEASURES}第十二条第二款）" in routing.basis
 
 
 def test_seller_inside_a_platform_domiciled_elsewhere_goes_to_triage(jurisdiction):
@@ -351,7 +356,8 @@ def test_the_platform_operator_itself_goes_by_its_domicile(jurisdiction, name):
     operator = Business(name=name, address="赛罕区某大厦", online=True, platform="美团")
     routing = jurisdiction.route(operator)
     assert code_of(routing) == "saihan"
-    assert routing.basis.startswith("被投诉人为电子商务平台经营者（美团），按住所地由赛罕区处理（第十二条第二款）")
+    expected = f"被投诉人为电子商务平台经营者（美团），按住所地由赛罕区处理（{MEASURES}第十二条第二款）"
+    assert routing.basis.startswith(expected)
 
 
 def test_a_platform_operator_domiciled_elsewhere_goes_to_triage(jurisdiction):
@@ -394,7 +400,7 @@ def test_the_city_bureau_is_never_chosen_by_address(jurisdiction):
 def test_the_city_bureau_takes_configured_platform_operators():
     departments = [d for d in DEPARTMENTS if d.code != CITY_CODE]
     departments.append(Department(CITY_CODE, "呼和浩特市市场监督管理局", "消费者权益保护科", (), ("青城优选",)))
-    jurisdiction = Jurisdiction(departments)
+    jurisdiction = Jurisdiction(departments, CITE)
     operator = Business(name="青城优选", address="赛罕区某大厦", online=True, platform="青城优选")
     routing = jurisdiction.route(operator)
     assert code_of(routing) == CITY_CODE
@@ -412,14 +418,15 @@ def test_the_city_bureau_takes_configured_platform_operators():
 def test_a_report_goes_where_the_conduct_happened(jurisdiction):
     routing = jurisdiction.route(shop("塞上老街12号"), report=True)
     assert code_of(routing) == "yuquan"
-    assert routing.basis.startswith("被举报行为发生地在玉泉区（第二十五条）")
+    assert routing.basis.startswith(f"被举报行为发生地在玉泉区（{MEASURES}第二十五条）")
 
 
-def test_a_report_about_a_platform_seller_cites_article_27(jurisdiction):
+def test_a_report_about_a_platform_seller_goes_where_the_conduct_happened(jurisdiction):
+    """Art. 27 names platform operators and self-built sites; a seller inside a platform is reported by Art. 25."""
     seller = Business(name="某某小店", address="武川县可可以力更镇", online=True, platform="快手")
     routing = jurisdiction.route(seller, report=True)
     assert code_of(routing) == "wuchuan"
-    assert routing.basis.startswith("被举报人为平台内经营者（快手），实际经营地在武川县（第二十七条）")
+    assert routing.basis.startswith(f"被举报人为平台内经营者（快手），实际经营地在武川县（{MEASURES}第二十五条）")
 
 
 def test_a_report_outside_hohhot_goes_to_triage(jurisdiction):
@@ -441,20 +448,20 @@ def test_a_place_given_to_two_departments_is_refused():
     a = Department("a", "甲区市场监督管理局", "科", ("甲区", "城关镇"))
     b = Department("b", "乙县市场监督管理局", "科", ("乙县", "城关镇"))
     with pytest.raises(ValueError, match="城关镇"):
-        Jurisdiction([a, b])
+        Jurisdiction([a, b], CITE)
 
 
 def test_names_are_compared_after_normalisation():
     a = Department("a", "甲区市场监督管理局", "科", ("甲区", "某 广场"))
     b = Department("b", "乙县市场监督管理局", "科", ("乙县",), ("某广场",))
     with pytest.raises(ValueError, match="某广场"):
-        Jurisdiction([a, b])
+        Jurisdiction([a, b], CITE)
 
 
 def test_a_code_used_twice_is_refused():
     department = Department("a", "甲区市场监督管理局", "科", ("甲区",))
     with pytest.raises(ValueError, match="used twice"):
-        Jurisdiction([department, department])
+        Jurisdiction([department, department], CITE)
 
 
 def test_a_department_without_its_responsible_unit_is_a_config_error(tmp_path):
@@ -466,15 +473,15 @@ def test_a_department_without_its_responsible_unit_is_a_config_error(tmp_path):
 
 def test_one_character_names_are_refused():
     with pytest.raises(ValueError, match="too short"):
-        Jurisdiction([Department("a", "甲区市场监督管理局", "科", ("甲区", "甲"))])
+        Jurisdiction([Department("a", "甲区市场监督管理局", "科", ("甲区", "甲"))], CITE)
 
 
 def test_no_departments_means_everything_waits_in_triage():
-    assert Jurisdiction([]).route(shop("赛罕区大学东路")).department is None
+    assert Jurisdiction([], CITE).route(shop("赛罕区大学东路")).department is None
 
 
 def test_config_toml_departments_route_each_area():
-    jurisdiction = Jurisdiction(DEPARTMENTS)
+    jurisdiction = Jurisdiction(DEPARTMENTS, CITE)
     assert {d.code for d in jurisdiction.departments} >= AREA_CODES | {CITY_CODE}
     for code in AREA_CODES:
         department = jurisdiction.by_code(code)

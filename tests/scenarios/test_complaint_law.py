@@ -219,3 +219,12 @@ async def test_an_address_with_no_county_is_promised_by_the_competent_bureau_not
     (case,) = await _cases(runtime)
     assert case.department_code is None and case.status == "received"
     assert "有处理权限的市场监管部门将在" in screen and "第十四条" in screen
+
+
+def test_a_paragraph_claim_is_checked_against_that_paragraph(reference_library):
+    right = Claim("p", MEASURES, 12, "上级市场监督管理部门认为有必要的", "（{citation}）", paragraph=3)
+    wrong = Claim("q", MEASURES, 12, "上级市场监督管理部门认为有必要的", "（{citation}）", paragraph=1)
+    book = ClaimBook([right, wrong], reference_library)
+    problems, quoted = check_claims(book, reference_library, {})
+    assert quoted == 1 and problems == [f"claim q: 《{MEASURES}》第12条 does not say “上级市场监督管理部门认为有必要的”"]
+    assert book.citation("p") == f"《{MEASURES}》第十二条第三款"
