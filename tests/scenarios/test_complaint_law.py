@@ -226,5 +226,5 @@ def test_a_paragraph_claim_is_checked_against_that_paragraph(reference_library):
     wrong = Claim("q", MEASURES, 12, "上级市场监督管理部门认为有必要的", "（{citation}）", paragraph=1)
     book = ClaimBook([right, wrong], reference_library)
     problems, quoted = check_claims(book, reference_library, {})
-    assert quoted == 1 and problems == [f"claim q: 《{MEASURES}》第12条 does not say “上级市场监督管理部门认为有必要的”"]
+    assert quoted == 1 and problems == [f"claim q: 《{MEASURES}》第12条 does not say “{wrong.quote}”"]
     assert book.citation("p") == f"《{MEASURES}》第十二条第三款"
