@@ -260,10 +260,11 @@ ACTION_NOTE = "说明（不予受理时必须写明理由，发给市民的消�
 SUBMIT = "提交"
 CASE_ACTIONS = {
     "accept": "受理", "not_accept": "不予受理", "mediate": "开始调解", "mediated": "调解成功",
-    "mediation_ended": "终止调解", "verify": "开始核查", "file": "立案", "not_file": "不予立案", "close": "办结",
+    "mediation_ended": "终止调解", "verify": "开始核查", "extend": "延长核查期限（特殊情况，须写明理由）", "file": "立案", "not_file": "不予立案", "close": "办结",
     "message": "给市民发消息", "contact": "发起人工会话", "assign": "只改承办单位或承办人",
 }
 ASSIGNED = "承办单位改为 {code}"
+VERIFICATION_EXTENDED = "核查期限延长至{due}：{reason}"
 ASSIGNED_PERSON = "承办人改为 {name}"
 KEEP_ASSIGNEE = "承办人不变"
 COL_ASSIGNEE = "承办人"

@@ -237,6 +237,19 @@ async def change_status(
     await session.flush()
 
 
+async def extend_verification(
+    session: AsyncSession, case: CaseRow, *, note: str, actor: str, now: datetime, settings: CaseSettings
+) -> bool:
+    """Special circumstances: verification of a reported clue gets 15 more working days (penalty procedure
+    rules, claim `report_verify`), once; the citizen's status reply then shows the new date."""
+    extended = await steps.extend(session, case, "verification", Rule.VERIFY_CLUE_EXTENDED, settings.calendar)
+    if extended:
+        due = case.due_on.strftime("%Y-%m-%d")
+        session.add(CaseEventRow(case_id=case.id, created_at=now, status=case.status, actor=actor,
+                                 note=texts.VERIFICATION_EXTENDED.format(due=due, reason=note)))
+    return extended
+
+
 async def undelivered_notices(session: AsyncSession, case: CaseRow) -> list[OutboxRow]:
     """The case's notices that could not reach the citizen on their channel: staff phone them instead."""
     return list((await session.scalars(

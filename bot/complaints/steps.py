@@ -66,3 +66,18 @@ async def follow(session: AsyncSession, case: CaseRow, status: str, today: date,
     session.add(CaseStepRow(case_id=case.id, step=following.name, started_on=today, due_on=due.due,
                             provisional=due.provisional))
     case.step, case.due_on, case.due_provisional = following.name, due.due, due.provisional
+
+
+async def extend(session: AsyncSession, case: CaseRow, name: str, rule: Rule, calendar: WorkingCalendar) -> bool:
+    """Move the open step `name` to the longer period `rule`, counted from the step's start; once only."""
+    if case.step != name:
+        return False
+    row = await session.scalar(select(CaseStepRow).where(CaseStepRow.case_id == case.id, CaseStepRow.step == name))
+    if row is None:
+        return False
+    due = deadline(calendar, rule, row.started_on)
+    if due.due <= row.due_on:
+        return False
+    row.due_on, row.provisional = due.due, due.provisional
+    case.due_on, case.due_provisional = due.due, due.provisional
+    return True

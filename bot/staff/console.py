@@ -43,7 +43,7 @@ STATUS_ACTIONS = {
 AGENT_ACTIONS = ("message", "contact")
 KIND_ACTIONS = {
     "complaint": ["accept", "not_accept", "mediate", "mediated", "mediation_ended", "close"],
-    "report": ["verify", "file", "not_file", "close"],
+    "report": ["verify", "extend", "file", "not_file", "close"],
 }
 
 
@@ -281,7 +281,7 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
         allowed = {key for key, _label in _actions_for(None, signed.staff, services().knowledge.claims)}
         if action not in allowed:
             return HTMLResponse(texts.FORBIDDEN, status_code=403)
-        if action == "not_accept" and not note:
+        if action in ("not_accept", "extend") and not note:
             return RedirectResponse(f"/staff/cases/{request.path_params['ticket']}?flash={texts.REASON_REQUIRED}",
                                     status_code=303)
         now = _now()
@@ -305,6 +305,9 @@ def console_routes(sessions: Callable[[], async_sessionmaker], services: Callabl
             if action in STATUS_ACTIONS:
                 await service.change_status(session, case, STATUS_ACTIONS[action], note=note,
                                             actor=signed.staff.username, now=now, settings=services().complaints)
+            elif action == "extend":
+                await service.extend_verification(session, case, note=note, actor=signed.staff.username, now=now,
+                                                  settings=services().complaints)
             elif action == "message" and note:
                 reply = Reply(texts.BUREAU_MESSAGE.format(ticket=case.ticket, text=note))
                 session.add(OutboxRow(channel=case.channel, external_id=case.external_id,

@@ -228,3 +228,23 @@ def test_a_paragraph_claim_is_checked_against_that_paragraph(reference_library):
     problems, quoted = check_claims(book, reference_library, {})
     assert quoted == 1 and problems == [f"claim q: 《{MEASURES}》第12条 does not say “{wrong.quote}”"]
     assert book.citation("p") == f"《{MEASURES}》第十二条第三款"
+
+
+async def test_verification_of_a_report_may_be_extended_once_by_15_working_days(runtime):
+    settings = runtime.services.complaints
+    citizen = Citizen(runtime, "extend")
+    await citizen.answer_all(*REPORT_ANSWERS)
+    await citizen.say("确认")
+    factory = create_session_factory(runtime.database)
+    async with factory.begin() as session:
+        case = await session.scalar(select(CaseRow))
+        first_due = case.due_on
+        received = case.received_at if case.received_at.tzinfo else case.received_at.replace(tzinfo=UTC)
+        start = received.astimezone(settings.timezone).date()
+        assert await service.extend_verification(session, case, note="需要抽样检验", actor="chief",
+                                                 now=datetime.now(UTC), settings=settings)
+        assert case.due_on == deadline(settings.calendar, Rule.VERIFY_CLUE_EXTENDED, start).due > first_due
+        assert not await service.extend_verification(session, case, note="再延", actor="chief",
+                                                     now=datetime.now(UTC), settings=settings), "once only"
+        extended_due = case.due_on
+    assert extended_due.strftime("%Y年%m月%d日") in await citizen.say(case.ticket)
