@@ -616,9 +616,14 @@ async def test_wechat_shows_any_business_name_back_in_valid_xml(wechat, record_p
 
 # -- the web JSON API ---------------------------------------------------------------------------------
 
+def json_containers(children: st.SearchStrategy) -> st.SearchStrategy:
+    """Lists and objects of `children` (a named function: hypothesis reads a lambda's source to describe it)."""
+    return st.lists(children, max_size=4) | st.dictionaries(ANY_TEXT, children, max_size=4)
+
+
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | ANY_TEXT,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(ANY_TEXT, children, max_size=4),
+    json_containers,
     max_leaves=10,
 )
 BODIES = st.one_of(
