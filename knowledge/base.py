@@ -28,6 +28,7 @@ from knowledge.statutes import Article, Statute, StatuteLibrary, load_bundled, l
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MEANINGFUL = re.compile(r"[\u4e00-\u9fffa-z0-9]")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+NUMERAL_CHARACTER = re.compile(r"[一二两三四五六七八九十百千万几半]")
 LATIN_WORD = re.compile(r"[a-z]{2,}")
 MIN_FOCUS_WORDS = 2
 """A story's question clause is scored on its own only when it has this many content words."""
@@ -287,7 +288,10 @@ def load_knowledge(
         vocabulary = set(domain_terms) | set(lexicon.expansions)
         for entry in faq:
             for phrasing in entry.phrasings:
-                vocabulary.update(normalizer.whole_words(normalizer.clean(phrasing)))
+                words = normalizer.whole_words(normalizer.clean(phrasing))
+                # 一层, 两块: a numeral and a measure word are what the text says, never a typo's target
+                # (秤一秤 would become 秤一层); domain terms such as 退一赔三 stay in through `domain_terms`.
+                vocabulary.update(word for word in words if not NUMERAL_CHARACTER.search(word))
         index = SearchIndex(normalizer, faq, articles, resolve_law=library.full_title)
         return sorted(vocabulary), build_pinyin_table(), index
 
