@@ -73,7 +73,7 @@ class Thresholds:
     long_question_chars: int = 60
     long_question_factor: float = 1.0
     """A long story shares a smaller part of its words with any FAQ phrasing: from
-    `long_question_chars` on, the answer and suggest thresholds are scaled by this factor."""
+    `long_question_chars` on, the answer, suggest and support thresholds are scaled by this factor."""
 
     def for_length(self, chars: int) -> tuple[float, float, float]:
         """(answer, suggest, support) thresholds for a question of this many characters."""

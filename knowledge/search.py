@@ -285,14 +285,17 @@ class SearchIndex:
         `ruled_out` (a fact in the question contradicts them) are never returned.
         """
         article_scores = self._article_scores(terms)
-        scores = self._faq_scores(terms, article_scores)
+        phrasing = self._phrasing_scores(terms)
+        scores = self._faq_scores(terms, phrasing, article_scores)
         if focus is not None:
             focus_articles = self._article_scores(focus)
-            scores = (1 - self.weights.focus) * scores + self.weights.focus * self._faq_scores(focus, focus_articles)
+            focus_scores = self._faq_scores(focus, self._phrasing_scores(focus), focus_articles)
+            scores = (1 - self.weights.focus) * scores + self.weights.focus * focus_scores
             article_scores = (1 - self.weights.focus) * article_scores + self.weights.focus * focus_articles
         if ruled_out is not None and len(scores):
             scores = np.where(ruled_out, -1.0, scores)
-        return self._rank_faq(terms, scores, article_scores, limit), self._rank_articles(article_scores, limit)
+        faq_hits = self._rank_faq(terms, phrasing, scores, article_scores, limit)
+        return faq_hits, self._rank_articles(article_scores, limit)
 
     def _article_scores(self, terms: Terms) -> np.ndarray:
         if not self.articles:
@@ -301,12 +304,13 @@ class SearchIndex:
         q_grams, _ = self.law_grams.coverage(terms.grams)
         return 0.4 * q_words + 0.6 * q_grams
 
-    def _faq_scores(self, terms: Terms, article_scores: np.ndarray) -> np.ndarray:
-        """Every entry's score for these terms, before the similarity bonus of the best few."""
+    def _faq_scores(self, terms: Terms, phrasing: np.ndarray, article_scores: np.ndarray) -> np.ndarray:
+        """Every entry's score for these terms (`phrasing`: each phrasing's score), before the similarity
+        bonus of the best few."""
         if not self.faq:
             return np.zeros(0)
         w = self.weights
-        best_phrasing = np.maximum.reduceat(self._phrasing_scores(terms), self._entry_starts)
+        best_phrasing = np.maximum.reduceat(phrasing, self._entry_starts)
         e_words, _ = self.entry_words.coverage(terms.words, terms.formal)
         e_grams, _ = self.entry_grams.coverage(terms.grams)
         entry = w.phrasing_words * e_words + (1 - w.phrasing_words) * e_grams
@@ -323,20 +327,24 @@ class SearchIndex:
         return score
 
     def _phrasing_scores(self, terms: Terms) -> np.ndarray:
+        """Each FAQ phrasing's match with the terms, words and bigrams, both ways."""
+        if not self.faq:
+            return np.zeros(0)
         w = self.weights
         q_words, d_words = self.phrasing_words.coverage(terms.words, terms.formal)
         q_grams, d_grams = self.phrasing_grams.coverage(terms.grams)
         return (w.phrasing_words * _blend(q_words, d_words, w.stronger_side)
                 + (1 - w.phrasing_words) * _blend(q_grams, d_grams, w.stronger_side))
 
-    def _rank_faq(self, terms: Terms, scores: np.ndarray, article_scores: np.ndarray, limit: int) -> list[Hit]:
+    def _rank_faq(
+        self, terms: Terms, phrasing: np.ndarray, scores: np.ndarray, article_scores: np.ndarray, limit: int
+    ) -> list[Hit]:
         """The best entries, the few leading ones refined by their similarity to the question."""
         if not self.faq:
             return []
         w = self.weights
         score = scores.copy()
         candidates = np.argsort(-score, kind="stable")[:FUZZ_CANDIDATES]
-        phrasing = self._phrasing_scores(terms)
         query_text = " ".join(terms.words)
         for entry_id in candidates:
             if score[entry_id] < 0:
