@@ -4,7 +4,10 @@ Each document is seen through two channels, segmented words (with slang expanded
 bigrams (robust to segmentation and to one wrong character). For a question we measure, per
 channel, how much of the question's information a document covers and how much of the document
 the question covers (IDF-weighted), blend those with a rapidfuzz similarity for the best few FAQ
-candidates, and map the result to one confidence in 0..1.
+candidates, and map the result to one confidence in 0..1. A story is also scored by its question
+clause (`focus`), entries a fact of the question rules out are dropped, and each FAQ hit carries its
+`support` (how much of the question the entry's own words cover) and its citations ordered by how close
+each cited article is to the question.
 """
 
 from __future__ import annotations
