@@ -298,6 +298,7 @@ ESCALATIONS_TITLE = "升级事项（群体投诉、超期未受理）"
 ESCALATION_REASONS = {"group": "群体投诉", "acceptance": "超期未决定受理", "mediation": "调解超期",
                       "end_notice": "终止调解超期未告知", "verification": "举报核查超期"}
 NOTICE_UNDELIVERED = "有 {count} 条通知没能送达市民（如微信超过48小时未互动且没有可用的模板消息），请电话联系："
+NO_STEP_RUNNING = "没有正在计时的法定环节"
 ON_TIME_TITLE = "限时办结率（按承办单位和办理环节，已到期的环节）"
 ON_TIME_NONE = "这段时间登记的案件还没有到期的办理环节。"
 COL_STEP = "环节"
