@@ -35,7 +35,7 @@ ROUTES = (
     Route("relay", escalation.with_person, escalation.relay),
     Route("urgent", escalation.is_urgent, escalation.urgent),
     Route("complaint", complaint.in_dialog, complaint.continue_dialog),
-    Route("complaint_resume", all_of(complaint.has_saved_draft, says(RESUME_WORDS)), complaint.resume_saved),
+    Route("complaint_resume", all_of(says(RESUME_WORDS), complaint.has_saved_draft), complaint.resume_saved),
     Route("quiz_answer", quiz.answering, quiz.take_answer),
     Route("status_verify", status.verifying, status.verify_phone),
     Route("unsupported", any_of(kind_is(MessageKind.UNSUPPORTED), kind_is(MessageKind.MEDIA)), menu.unsupported),

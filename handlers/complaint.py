@@ -310,7 +310,7 @@ async def _file(turn: Turn, data: dict[str, Any], now: datetime) -> Outcome:
         cleaned_name=services.knowledge.normalizer.clean(data["business_name"]),
     )
     claims = services.knowledge.claims
-    replies = tuple(Reply(acknowledgement(claims, case)) for case in filed.cases)
+    replies = tuple(Reply(_acknowledgement(claims, case)) for case in filed.cases)
     if filed.group_flagged:
         # Art. 11: joint handling only for the same dispute and with each complainant's consent; the
         # internal alarm (escalated level by level) does not depend on it.
@@ -323,11 +323,11 @@ async def _file(turn: Turn, data: dict[str, Any], now: datetime) -> Outcome:
                    next_step=None, slots=slots, label="case_filed")
 
 
-def acknowledgement(claims: ClaimBook, case: service.FiledCase) -> str:
+def _acknowledgement(claims: ClaimBook, case: service.FiledCase) -> str:
     """What a citizen is told when a case is filed: its ticket, who handles it and, by law, what next."""
     kind = texts.CASE_KINDS[case.kind]
     if case.referred:
-        return texts.CASE_REFERRED.format(kind=kind, ticket=case.ticket, next=" ".join(_elsewhere(claims, case)))
+        return texts.CASE_REFERRED.format(kind=kind, ticket=case.ticket, next="".join(_elsewhere(claims, case)))
     department = case.department_name or texts.TRIAGE_DEPARTMENT
     return texts.CASE_FILED.format(kind=kind, ticket=case.ticket, department=department,
                                    deadline=promised_deadline(claims, case, case.department_name))
@@ -365,9 +365,8 @@ async def joint_consent(turn: Turn) -> Outcome:
     _, answer, ticket = (turn.message.payload.split(":") + ["", ""])[:3]
     case = await service.find(turn.db, ticket)
     user = turn.conversation.user
-    if case is None or (case.channel, case.external_id) != (user.channel, user.external_id) or answer not in (
-        "yes", "no"
-    ):
+    owner = case is not None and (case.channel, case.external_id) == (user.channel, user.external_id)
+    if not owner or answer not in ("yes", "no"):
         return Outcome((Reply(texts.STALE_BUTTON),), label="stale_button")
     await service.record_joint_consent(turn.db, case, consents=answer == "yes", now=datetime.now(UTC))
     return Outcome((Reply(texts.JOINT_AGREED if answer == "yes" else texts.JOINT_DECLINED),), label="joint_consent")
