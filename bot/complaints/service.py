@@ -97,7 +97,7 @@ async def file(
     today = now.astimezone(settings.timezone).date()
     rows: list[CaseRow] = []
     for kind in kinds:
-        # Complaints go by Art. 12, reports by Arts. 25, 27, 28: the two halves of one filing may differ.
+        # Complaints go by Art. 12, reports by Arts. 25 and 27: the two halves of one filing may differ.
         routing = settings.jurisdiction.route(business, report=kind == "report")
         due = deadline(settings.calendar, Rule.DECIDE_ACCEPTANCE if kind == "complaint" else Rule.VERIFY_CLUE, today)
         row = CaseRow(
