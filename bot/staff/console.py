@@ -466,7 +466,8 @@ def _actions_for(case: CaseRow | None, staff: StaffUser, claims: ClaimBook) -> l
     """The actions this staff member may take (on this kind of case, when given); 不予受理 names its article."""
     keys = list(AGENT_ACTIONS)
     if staff.can("supervisor"):
-        status_keys = list(STATUS_ACTIONS) if case is None else KIND_ACTIONS[case.kind]
+        status_keys = list(dict.fromkeys(k for keys in KIND_ACTIONS.values() for k in keys)) if case is None \
+            else KIND_ACTIONS[case.kind]
         keys = [*status_keys, *keys, "assign"]
     return [(key, claims.say("not_accepted") if key == "not_accept" else texts.CASE_ACTIONS[key]) for key in keys]
 

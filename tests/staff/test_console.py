@@ -347,3 +347,22 @@ async def test_a_notice_that_did_not_reach_the_citizen_shows_on_the_case(http, r
     await viewer.log_in("viewer9")
     page = (await viewer.client.get(f"/staff/cases/{case.ticket}")).text
     assert "没能送达市民" in page and "45015" in page and "已受理" in page
+
+
+async def test_a_supervisor_extends_a_reports_verification_from_the_console(http, runtime):
+    await create_staff(runtime, "chief7", "supervisor")
+    citizen = Citizen(runtime, "reporter7")
+    await citizen.answer_all("我要举报", "某某生鲜超市", "线下", "新城区中山西路某号",
+                             "3月1日在超市冷柜看到在卖过期酸奶，生产日期是去年的。", "跳过", "匿名")
+    await citizen.say("确认")
+    async with create_session_factory(runtime.database)() as session:
+        case = await session.scalar(select(CaseRow))
+    chief = browser(http)
+    await chief.log_in("chief7")
+    refused = await chief.post(f"/staff/cases/{case.ticket}/action", action="extend")
+    assert refused.status_code == 303 and "flash" in refused.headers["location"], "a reason is required"
+    done = await chief.post(f"/staff/cases/{case.ticket}/action", action="extend", note="需要抽样检验")
+    assert done.status_code == 303
+    async with create_session_factory(runtime.database)() as session:
+        extended = await session.scalar(select(CaseRow))
+    assert extended.due_on > case.due_on and extended.step == "verification"
