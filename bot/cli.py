@@ -401,11 +401,12 @@ def run_kb_check(_args, config: Config, _path) -> int:
     from knowledge.claims import check_claims
 
     knowledge = load_knowledge_base(config)
-    problems, against_text = check_citations(knowledge.faq, knowledge.library, load_cited_rules(DATA_DIR / "laws.toml"))
+    cited_rules = load_cited_rules(DATA_DIR / "laws.toml")
+    problems, against_text = check_citations(knowledge.faq, knowledge.library, cited_rules)
     problems += check_phrasings(knowledge.faq, knowledge.normalizer.clean)
     problems += check_openers(knowledge.faq)
     problems += check_facts(knowledge.faq, knowledge.facts.names)
-    counts = {name: rule.articles for name, rule in load_cited_rules(DATA_DIR / "laws.toml").items()}
+    counts = {name: rule.articles for name, rule in cited_rules.items()}
     claim_problems, quoted = check_claims(knowledge.claims, knowledge.library, counts)
     problems += claim_problems
     citations = sum(len(entry.citations) for entry in knowledge.faq)

@@ -99,6 +99,8 @@ async def file(
     for kind in kinds:
         # Complaints go by Art. 12, reports by Arts. 25 and 27: the two halves of one filing may differ.
         routing = settings.jurisdiction.route(business, report=kind == "report")
+        # The first step's due day; steps.follow below records it as that step (a referred case has no step,
+        # and the day stays as the staff's own target).
         due = deadline(settings.calendar, Rule.DECIDE_ACCEPTANCE if kind == "complaint" else Rule.VERIFY_CLUE, today)
         row = CaseRow(
             ticket=await _unused_ticket(session, kind),

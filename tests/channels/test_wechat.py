@@ -8,14 +8,15 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import create_app
-from bot.channels.wechat_sender import WeChatApi, deliver_pending, messages_for, split_text
+from bot.channels.wechat_sender import StatusTemplate, WeChatApi, deliver_pending, messages_for, split_text
+from bot.complaints import service
 from bot.complaints.models import CaseRow
 from bot.core.messages import Button, Reply
 from bot.core.tables import OutboxRow, TurnEventRow
@@ -341,23 +342,23 @@ async def test_a_click_on_a_msgmenu_option_presses_that_button(wechat):
     assert "投诉还是举报" in reply["Content"]
 
 
+async def accepted_later(runtime, client, openid: str, when: datetime) -> CaseRow:
+    """A complaint filed through WeChat by `openid`, accepted by staff at `when` (a notice in the outbox)."""
+    wx = platform()
+    for answer in (*COMPLAINT_ANSWERS, "确认"):
+        await push(client, wx, wx.text(openid, answer))
+    async with runtime.sessions.begin() as session:
+        case = await session.scalar(select(CaseRow).where(CaseRow.external_id == openid))
+        await service.change_status(session, case, "accepted", note="材料齐全", actor="staff:1", now=when,
+                                    settings=runtime.services.complaints)
+    return case
+
+
 async def test_a_citizen_silent_for_three_days_gets_the_acceptance_notice_as_a_template_message(wechat):
     """Past WeChat's 48-hour window custom/send answers 45015; the case notice goes as a template message."""
-    from datetime import timedelta
-
-    from bot.channels.wechat_sender import StatusTemplate
-    from bot.complaints import service
-
     runtime, client, _config = wechat
-    wx = platform()
-    for answer in COMPLAINT_ANSWERS:
-        await push(client, wx, wx.text("oQuiet", answer))
-    await push(client, wx, wx.text("oQuiet", "确认"))
     three_days_later = datetime.now(UTC) + timedelta(days=3)
-    async with runtime.sessions.begin() as session:
-        case = await session.scalar(select(CaseRow).where(CaseRow.external_id == "oQuiet"))
-        await service.change_status(session, case, "accepted", note="材料齐全", actor="staff:1", now=three_days_later,
-                                    settings=runtime.services.complaints)
+    case = await accepted_later(runtime, client, "oQuiet", three_days_later)
     template = StatusTemplate("TPL_case_status", "character_string1", "phrase2", "time3")
     async with FakeWeChatApi() as api, httpx.AsyncClient() as http:
         api.templates.add("TPL_case_status")
@@ -378,17 +379,8 @@ async def test_a_citizen_silent_for_three_days_gets_the_acceptance_notice_as_a_t
 
 async def test_a_notice_that_cannot_reach_the_citizen_is_shown_to_staff(wechat):
     """No template configured (or refused): the notice is recorded undelivered on the case for a phone call."""
-    from bot.complaints import service
-
     runtime, client, _config = wechat
-    wx = platform()
-    for answer in COMPLAINT_ANSWERS:
-        await push(client, wx, wx.text("oGoneQuiet", answer))
-    await push(client, wx, wx.text("oGoneQuiet", "确认"))
-    async with runtime.sessions.begin() as session:
-        case = await session.scalar(select(CaseRow).where(CaseRow.external_id == "oGoneQuiet"))
-        await service.change_status(session, case, "accepted", note="", actor="staff:1", now=datetime.now(UTC),
-                                    settings=runtime.services.complaints)
+    case = await accepted_later(runtime, client, "oGoneQuiet", datetime.now(UTC))
     async with FakeWeChatApi() as api, httpx.AsyncClient() as http:
         api.fail_next_sends = 1
         await deliver_pending(runtime.sessions, WeChatApi(APP_ID, "secret", api.base_url), http, datetime.now(UTC))

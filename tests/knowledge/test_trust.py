@@ -9,6 +9,7 @@ import pytest
 from bot.answer_replies import render_answer
 from knowledge.base import AnswerKind
 from knowledge.check import VERDICT_OPENER, check_facts, check_openers
+from knowledge.facts import elapsed_days
 from knowledge.faq import FaqEntry
 from knowledge.narrative import question_clause
 
@@ -175,7 +176,5 @@ def test_kb_check_rejects_unknown_facts_and_fixed_verdicts():
 
 
 def test_time_spans_are_read_but_dates_are_not():
-    from knowledge.facts import elapsed_days
-
     assert elapsed_days("新车提了20日") == 20 and elapsed_days("用了3个月") == 90 and elapsed_days("收到2周了") == 14
     assert elapsed_days("3月20日买的") is None and elapsed_days("2023年买的") is None

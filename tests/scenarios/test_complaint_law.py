@@ -10,11 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot import texts
 from bot.complaints import service
-from bot.complaints.deadlines import Rule, deadline
+from bot.complaints.deadlines import Rule, WorkingCalendar, deadline
 from bot.complaints.models import CaseRow
 from bot.core.messages import UserRef
 from bot.db import create_session_factory
+from bot.staff import escalations
+from bot.staff.models import EscalationRow
+from bot.staff.reports import summarize
 from knowledge.base import DATA_DIR, load_statutes
 from knowledge.check import load_cited_rules
 from knowledge.claims import Claim, ClaimBook, check_claims, load_claims
@@ -80,11 +84,7 @@ async def test_an_anonymous_report_is_not_promised_a_notice(runtime):
 
 
 async def test_a_business_outside_the_city_gets_no_acceptance_promise_but_where_to_go(runtime):
-    answers = list(COMPLAINT_ANSWERS)
-    answers[7] = "北京市朝阳区建国路某号"
-    citizen = Citizen(runtime, "far")
-    await citizen.answer_all(*answers)
-    screen = await citizen.say("确认")
+    citizen, screen = await complaint_about_a_business_at(runtime, "far", "北京市朝阳区建国路某号")
     claims = runtime.services.knowledge.claims
     assert claims.say("no_jurisdiction") in screen and claims.say("competent_for_complaint") in screen
     assert "12315" in screen and "决定是否受理" not in screen
@@ -127,11 +127,18 @@ async def test_deadlines_count_from_the_bureaus_local_day(runtime, instant, loca
 
 
 def test_monday_morning_in_hohhot_is_not_a_day_early():
-    from bot.complaints.deadlines import WorkingCalendar
-
     calendar = WorkingCalendar()
     assert deadline(calendar, Rule.DECIDE_ACCEPTANCE, date(2026, 3, 2)).due == date(2026, 3, 11)
     assert deadline(calendar, Rule.DECIDE_ACCEPTANCE, date(2026, 3, 1)).due == date(2026, 3, 10)
+
+
+async def complaint_about_a_business_at(runtime, user_id: str, address: str) -> tuple[Citizen, str]:
+    """The usual complaint with the business's address replaced; the citizen and the screen after 确认."""
+    answers = list(COMPLAINT_ANSWERS)
+    answers[COMPLAINT_ANSWERS.index("赛罕区大学东街某商场三楼")] = address
+    citizen = Citizen(runtime, user_id)
+    await citizen.answer_all(*answers)
+    return citizen, await citizen.say("确认")
 
 
 def case_department(runtime, case: CaseRow) -> str:
@@ -146,10 +153,6 @@ async def _cases(runtime) -> list[CaseRow]:
 async def test_a_case_walks_the_deadline_chain_and_each_late_step_is_escalated(runtime):
     """Acceptance (Art. 14) -> mediation (Art. 21(5)) -> notice of its end (Art. 21) -> closed; the sweep
     raises each step that passes its due day, and the dashboard's on-time rate is counted from the steps."""
-    from bot.staff import escalations
-    from bot.staff.models import EscalationRow
-    from bot.staff.reports import summarize
-
     settings = runtime.services.complaints
     zone = settings.timezone
     filed_at = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Hohhot
@@ -202,8 +205,6 @@ async def test_a_case_walks_the_deadline_chain_and_each_late_step_is_escalated(r
 
 
 async def test_a_business_name_of_only_punctuation_is_asked_again(runtime):
-    from bot import texts
-
     citizen = Citizen(runtime, "punct")
     await citizen.answer_all(*COMPLAINT_ANSWERS[:5])
     assert texts.COMPLAINT_BUSINESS_INVALID in await citizen.say("！！！？")
@@ -211,11 +212,7 @@ async def test_a_business_name_of_only_punctuation_is_asked_again(runtime):
 
 
 async def test_an_address_with_no_county_is_promised_by_the_competent_bureau_not_a_guessed_one(runtime):
-    answers = list(COMPLAINT_ANSWERS)
-    answers[7] = "呼和浩特市"
-    citizen = Citizen(runtime, "nocounty")
-    await citizen.answer_all(*answers)
-    screen = await citizen.say("确认")
+    _citizen, screen = await complaint_about_a_business_at(runtime, "nocounty", "呼和浩特市")
     (case,) = await _cases(runtime)
     assert case.department_code is None and case.status == "received"
     assert "有处理权限的市场监管部门将在" in screen and "第十四条" in screen

@@ -12,6 +12,8 @@ from sqlalchemy import select, update
 
 from bot.app import create_app
 from bot.complaints.models import CaseRow
+from bot.core.messages import Reply
+from bot.core.tables import OutboxRow
 from bot.db import create_session_factory
 from bot.runtime import start_runtime
 from bot.staff.auth import add_staff
@@ -297,18 +299,24 @@ async def test_leave_entered_in_the_console_takes_someone_off_duty(http, runtime
     assert "agent2" in page and "agent1" not in page
 
 
-async def test_a_complaint_draft_survives_a_hand_off(http, runtime):
-    """结束人工 by the agent, then 继续: the form goes on where it stopped; 我要投诉 offers the draft back."""
-    await create_staff(runtime, "agent9", "agent")
+async def hand_off_in_the_middle_of_a_complaint(http, runtime, user_id: str, agent_name: str) -> list[dict]:
+    """Four answers of the complaint form, then 人工; an agent claims and ends the hand-off. The replies to 人工."""
+    await create_staff(runtime, agent_name, "agent")
     for text in COMPLAINT_ANSWERS[:4]:
-        await citizen_says(http, "w-draft", text=text)
-    kept = await citizen_says(http, "w-draft", text="人工")
-    assert any("已保存" in reply["text"] for reply in kept)
+        await citizen_says(http, user_id, text=text)
+    kept = await citizen_says(http, user_id, text="人工")
     agent = browser(http)
-    await agent.log_in("agent9")
+    await agent.log_in(agent_name)
     (waiting,) = (await agent.client.get("/staff/api/queue")).json()["waiting"]
     await agent.post(f"/staff/handoffs/{waiting['id']}/claim")
     await agent.post(f"/staff/handoffs/{waiting['id']}/close", note="已答复")
+    return kept
+
+
+async def test_a_complaint_draft_survives_a_hand_off(http, runtime):
+    """结束人工 by the agent, then 我要投诉: the kept draft is offered back, and 继续 goes on where it stopped."""
+    kept = await hand_off_in_the_middle_of_a_complaint(http, runtime, "w-draft", "agent9")
+    assert any("已保存" in reply["text"] for reply in kept)
     offered = await citizen_says(http, "w-draft", text="我要投诉")
     assert "继续" in str(offered[0]["buttons"]), "the kept draft is offered back, not a new form"
     resumed = await citizen_says(http, "w-draft", text="继续")
@@ -316,23 +324,12 @@ async def test_a_complaint_draft_survives_a_hand_off(http, runtime):
 
 
 async def test_continue_after_a_hand_off_goes_on_with_the_form(http, runtime):
-    await create_staff(runtime, "agent8", "agent")
-    for text in COMPLAINT_ANSWERS[:4]:
-        await citizen_says(http, "w-cont", text=text)
-    await citizen_says(http, "w-cont", text="人工")
-    agent = browser(http)
-    await agent.log_in("agent8")
-    (waiting,) = (await agent.client.get("/staff/api/queue")).json()["waiting"]
-    await agent.post(f"/staff/handoffs/{waiting['id']}/claim")
-    await agent.post(f"/staff/handoffs/{waiting['id']}/close", note="已答复")
+    await hand_off_in_the_middle_of_a_complaint(http, runtime, "w-cont", "agent8")
     resumed = await citizen_says(http, "w-cont", text="继续")
     assert "生活用" in resumed[-1]["text"], "the next question of the form, not a chat reply"
 
 
 async def test_a_notice_that_did_not_reach_the_citizen_shows_on_the_case(http, runtime):
-    from bot.core.messages import Reply
-    from bot.core.tables import OutboxRow
-
     citizen = Citizen(runtime, "unreached")
     await citizen.answer_all(*COMPLAINT_ANSWERS)
     await citizen.say("确认")
