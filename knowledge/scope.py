@@ -16,6 +16,11 @@ class OutOfScopeTopic:
     """Where the citizen should go instead, in plain Chinese."""
 
 
+GAP = "…"
+"""In a keyword, a gap of up to MAX_GAP characters: 拖欠…工资 names 拖欠了我三个月工资 too."""
+MAX_GAP = 6
+
+
 class ScopeGuard:
     """Finds an out-of-scope topic named in a cleaned question."""
 
@@ -24,16 +29,21 @@ class ScopeGuard:
         self._topic_of: dict[str, OutOfScopeTopic] = {}
         for topic in topics:
             for keyword in topic.keywords:
-                self._topic_of.setdefault(clean(keyword), topic)
-        ordered = sorted(self._topic_of, key=len, reverse=True)
-        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+                cleaned = GAP.join(clean(part) for part in keyword.split(GAP))
+                self._topic_of.setdefault(cleaned, topic)
+        self._keywords = sorted(self._topic_of, key=len, reverse=True)
+        alternatives = (f".{{0,{MAX_GAP}}}".join(map(re.escape, k.split(GAP))) for k in self._keywords)
+        self._pattern = re.compile("|".join(f"({a})" for a in alternatives)) if self._keywords else None
 
     def match(self, cleaned: str) -> tuple[OutOfScopeTopic, str] | None:
-        """The topic named in the text and the keyword that named it."""
+        """The topic named in the text and the keyword that named it (its parts joined by a space)."""
         if self._pattern is None:
             return None
         found = self._pattern.search(cleaned)
-        return (self._topic_of[found.group(0)], found.group(0)) if found else None
+        if found is None:
+            return None
+        keyword = self._keywords[found.lastindex - 1]
+        return self._topic_of[keyword], keyword.replace(GAP, " ")
 
 
 def load_topics(path: Path) -> list[OutOfScopeTopic]:

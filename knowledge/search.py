@@ -26,6 +26,13 @@ from knowledge.normalize import TextNormalizer, bigrams
 from knowledge.statutes import Article
 
 FUZZ_CANDIDATES = 12
+COMPENSATION = "赔偿"
+"""An article whose text grants 赔偿 is a remedy: it answers "能赔吗" before the rule that was broken."""
+PENALTIES = ("罚款", "吊销", "没收违法所得")
+"""An article whose text sets these is an administrative penalty: a citizen asking what he can do is
+not answered by the fine the shop may get, unless he asks about punishment."""
+ASKS_COMPENSATION = ("赔", "倍")
+ASKS_PENALTY = ("罚", "查处", "吊销")
 UNPICKLED = ("normalizer", "faq", "articles", "_excluded_by", "_max_days")
 """Set again after a cached index is loaded (`attach`, `mark_exclusions`)."""
 
@@ -174,6 +181,9 @@ class Weights:
     bench/qa_variants.py on held-out FAQ variants: 0.704 of them find their entry first at 0.1, 0.629 at 0.5)."""
     declared_first: float = 0.3
     """When ordering an answer's citations by closeness to the question: the lead of the entry's own first."""
+    role: float = 0.4
+    """When ordering citations: the lead of a remedy article for a question about compensation, and the
+    step back of a penalty article for a question that does not ask about punishment."""
 
 
 class SearchIndex:
@@ -229,6 +239,8 @@ class SearchIndex:
         ]
         self._cited_entry = np.asarray([e for e, _ in cited_pairs], dtype=np.int64)
         self._cited_article = np.asarray([a for _, a in cited_pairs], dtype=np.int64)
+        self._remedy = np.array([COMPENSATION in a.text for a in self.articles], dtype=bool)
+        self._penalty = np.array([any(p in a.text for p in PENALTIES) for a in self.articles], dtype=bool)
         self._citation_articles = [
             tuple(article_position.get((resolve_law(c.law), c.article), -1) for c in entry.citations)
             for entry in self.faq
@@ -359,20 +371,34 @@ class SearchIndex:
         top = sorted(candidates, key=lambda i: -score[i])[:limit]
         total = w.phrasing + w.entry + w.entry_bm25_words + w.entry_bm25_grams + w.cited_article + w.similarity
         support, _ = self.entry_words.coverage(terms.words, terms.formal)
+        lead = self._role_lead(query_text, article_scores)
         return [Hit(min(float(score[i]) / total, 1.0), faq=self.faq[i], support=float(support[i]),
-                    citation_order=self._citation_order(i, article_scores))
+                    citation_order=self._citation_order(i, lead))
                 for i in top if score[i] > 0]
 
-    def _citation_order(self, entry_id: int, article_scores: np.ndarray) -> tuple[int, ...]:
-        """The entry's citations, the article closest to this question first.
+    def _role_lead(self, query_text: str, article_scores: np.ndarray) -> np.ndarray:
+        """Each article's closeness to the question, moved by its role and what the question asks."""
+        lead = article_scores.copy()
+        if not len(lead):
+            return lead
+        if any(word in query_text for word in ASKS_COMPENSATION):
+            lead[self._remedy] += self.weights.role
+        if not any(word in query_text for word in ASKS_PENALTY):
+            lead[self._penalty] -= self.weights.role
+        return lead
+
+    def _citation_order(self, entry_id: int, lead: np.ndarray) -> tuple[int, ...]:
+        """The entry's citations, the article that best answers this question first.
 
         "能要求赔偿吗" and "这样卖合法吗" reach the same entry but are decided by different articles
-        (the compensation rule, the prohibition); the entry's declared first citation keeps a lead.
+        (the compensation rule, the prohibition), and a fine is rarely what a citizen asks about: an
+        article leads by its closeness to the question and its role (`_role_lead`); the entry's
+        declared first citation keeps a lead of its own.
         """
         positions = self._citation_articles[entry_id]
 
         def strength(k: int) -> float:
-            closeness = float(article_scores[positions[k]]) if positions[k] >= 0 and len(article_scores) else 0.0
+            closeness = float(lead[positions[k]]) if positions[k] >= 0 and len(lead) else 0.0
             return closeness + (self.weights.declared_first if k == 0 else 0.0)
 
         return tuple(sorted(range(len(positions)), key=lambda k: -strength(k)))

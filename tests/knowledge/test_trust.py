@@ -12,6 +12,7 @@ from knowledge.check import VERDICT_OPENER, check_facts, check_openers
 from knowledge.facts import elapsed_days
 from knowledge.faq import FaqEntry
 from knowledge.narrative import question_clause
+from knowledge.scope import OutOfScopeTopic, ScopeGuard
 
 
 def cited(answer) -> set[tuple[str, int]]:
@@ -95,10 +96,42 @@ def test_a_question_with_a_greeting_is_still_answered(knowledge):
     assert knowledge.ask("你好，网购的衣服七天内能退吗").kind is AnswerKind.FAQ
 
 
-@pytest.mark.parametrize("text", ["老板拖欠工资三个月了怎么办", "网上有人说我坏话，造谣我", "草场承包合同到期了不还"])
+@pytest.mark.parametrize(
+    "text",
+    ["老板拖欠工资三个月了怎么办", "网上有人说我坏话，造谣我", "草场承包合同到期了不还", "厂里拖欠了我两个月的工资怎么办",
+     "在路边捡到一个黑色钱包怎么处理"],
+)
 def test_other_departments_matters_are_declined_without_law(knowledge, text):
     answer = knowledge.ask(text)
     assert answer.kind is AnswerKind.OUT_OF_SCOPE and not answer.citations
+
+
+def test_a_gapped_keyword_names_its_topic_across_a_few_characters_only():
+    guard = ScopeGuard([OutOfScopeTopic("labour", ("拖欠…工资",), "请拨打12333。")], str)
+    assert guard.match("拖欠了我三个月工资")[1] == "拖欠 工资"
+    assert guard.match("商家拖欠退款不给，我的工资都花在这上面了") is None
+
+
+@pytest.mark.parametrize(
+    "question, first",
+    [
+        ("超市卖的酸奶过期了，我买了能要求赔多少钱", ("食品安全法", 148)),
+        ("直播间买的金镯子说是足金结果是镀金的，能退一赔三吗", ("消费者权益保护法", 55)),
+        ("卖病死猪肉的商家会被怎么罚", ("食品安全法", 123)),
+    ],
+)
+def test_the_first_citation_is_the_article_that_answers_what_is_asked(knowledge, question, first):
+    """A compensation question leads with the remedy; a fine leads only when punishment is asked about."""
+    answer = knowledge.ask(question)
+    assert answer.kind is AnswerKind.FAQ
+    law, number = answer.citations[0].law.removeprefix("中华人民共和国"), answer.citations[0].article
+    assert (law, number) == first
+
+
+def test_a_legality_question_does_not_lead_with_a_penalty(knowledge):
+    answer = knowledge.ask("病死的牛做成牛肉干拿去卖，这样合法吗")
+    assert answer.kind is AnswerKind.FAQ
+    assert (answer.citations[0].law.removeprefix("中华人民共和国"), answer.citations[0].article) != ("食品安全法", 123)
 
 
 @pytest.mark.parametrize("text", ["tuihuo", "How can I get a refund for a broken phone?", "wangshang mai de yifu"])
