@@ -25,7 +25,7 @@ from bot.channels.telegram_bot import TelegramChannel, TelegramSettings, make_bo
 from bot.channels.wechat_sender import StatusTemplate, WeChatApi
 from bot.config import Config, find_config_file, load_config
 from bot.runtime import Runtime, configure_logging, start_runtime
-from bot.staff.console import console_routes
+from bot.staff import views as staff_views
 from bot.staff.sweeper import run_forever
 
 log = logging.getLogger(__name__)
@@ -46,9 +46,9 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
         return holder["wechat_http"]
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app: Starlette):
+    async def lifespan(app: Starlette):
         own = runtime is None
-        holder["runtime"] = runtime or await start_runtime(config, migrate=False)
+        holder["runtime"] = app.state.runtime = runtime or await start_runtime(config, migrate=False)
         log.info("ready: %d FAQ entries, %d statutes", len(holder["runtime"].services.knowledge.faq),
                  len(holder["runtime"].services.knowledge.library))
         background = [asyncio.create_task(run_forever(holder["runtime"].sessions, holder["runtime"].services.staff))]
@@ -96,7 +96,7 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
                         max_body_bytes=config.server.max_body_bytes)
     routes.append(Route("/healthz", healthz, methods=["GET"]))
     routes.append(Route("/metrics", metrics_page, methods=["GET"]))
-    routes += console_routes(lambda: holder["runtime"].sessions, lambda: holder["runtime"].services)
+    routes += staff_views.ROUTES
     if config.wechat.token:
         section = config.wechat
         routes += wechat_mp.routes(
@@ -115,6 +115,8 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
     app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(metrics.RequestTimer, endpoints=endpoints)])
     app.state.telegram = telegram
+    if runtime is not None:
+        app.state.runtime = runtime
     return app
 
 

@@ -188,7 +188,7 @@ QUEUE_LIMIT = "您手上已有{limit}个人工会话，请先结束一个再认�
 QUEUE_TAKEN = "这个会话已被其他同事认领或已结束。"
 QUEUE_NOT_YOURS = "这个会话不是由您接待的，不能回复。"
 
-# Staff console (bot/staff/console.py and its templates)
+# Staff console (bot/staff/views/ and its templates)
 CONSOLE_TITLE = "消费维权助手 · 工作台"
 NAV_INBOX = "人工会话"
 NAV_CASES = "投诉举报"

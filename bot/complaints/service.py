@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.complaints import steps
 from bot.complaints.deadlines import Rule, WorkingCalendar, deadline
-from bot.complaints.jurisdiction import Business, Jurisdiction
+from bot.complaints.jurisdiction import Business, Department, Jurisdiction
 from bot.complaints.models import CaseEventRow, CaseGroupRow, CasePartyRow, CaseRow
 from bot.complaints.numbering import new_ticket
 from bot.core.messages import Reply, UserRef
@@ -250,6 +250,30 @@ async def extend_verification(
         session.add(CaseEventRow(case_id=case.id, created_at=now, status=case.status, actor=actor,
                                  note=texts.VERIFICATION_EXTENDED.format(due=due, reason=note)))
     return extended
+
+
+async def assign(session: AsyncSession, case: CaseRow, username: str, *, actor: str, now: datetime) -> None:
+    """Make a colleague the case's responsible person (承办人), in the case history."""
+    case.assignee = username
+    session.add(CaseEventRow(case_id=case.id, created_at=now, status=case.status, actor=actor,
+                             note=texts.ASSIGNED_PERSON.format(name=username)))
+
+
+async def route_to(
+    session: AsyncSession, case: CaseRow, department: Department, *, actor: str, now: datetime
+) -> None:
+    """Hand the case to another department (承办单位) and its responsible person, in the case history."""
+    case.department_code = department.code
+    case.responsible = department.responsible
+    session.add(CaseEventRow(case_id=case.id, created_at=now, status=case.status, actor=actor,
+                             note=texts.ASSIGNED.format(code=department.code)))
+
+
+async def message_citizen(session: AsyncSession, case: CaseRow, text: str, *, now: datetime) -> None:
+    """A message from the bureau about the case, queued to the citizen's channel."""
+    reply = Reply(texts.BUREAU_MESSAGE.format(ticket=case.ticket, text=text))
+    session.add(OutboxRow(channel=case.channel, external_id=case.external_id, replies=[reply.to_dict()],
+                          created_at=now, attempts=0))
 
 
 async def undelivered_notices(session: AsyncSession, case: CaseRow) -> list[OutboxRow]:

@@ -33,10 +33,17 @@ class StaffUser:
     username: str
     display_name: str
     role: str
+    department: str | None = None
+    """A county department's code, or None for the city bureau."""
 
     def can(self, role: str) -> bool:
         """At least this role (admin > supervisor > agent > viewer)."""
         return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+    def covers(self, department: str | None) -> bool:
+        """Whether this person may act on a matter of that department: the city bureau and admins on
+        every one (and on cases not yet routed), a county's staff on their own county's only."""
+        return self.role == "admin" or self.department is None or self.department == department
 
 
 async def add_staff(session: AsyncSession, *, username: str, display_name: str, role: str, password: str,
@@ -113,4 +120,4 @@ def _digest(token: str) -> str:
 
 
 def _user(row: StaffRow) -> StaffUser:
-    return StaffUser(row.id, row.username, row.display_name, row.role)
+    return StaffUser(row.id, row.username, row.display_name, row.role, row.department_code)

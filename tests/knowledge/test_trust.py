@@ -98,8 +98,10 @@ def test_a_question_with_a_greeting_is_still_answered(knowledge):
 
 @pytest.mark.parametrize(
     "text",
-    ["老板拖欠工资三个月了怎么办", "网上有人说我坏话，造谣我", "草场承包合同到期了不还", "厂里拖欠了我两个月的工资怎么办",
-     "在路边捡到一个黑色钱包怎么处理"],
+    [
+        "老板拖欠工资三个月了怎么办", "网上有人说我坏话，造谣我", "草场承包合同到期了不还",
+        "厂里拖欠了我两个月的工资怎么办", "在路边捡到一个黑色钱包怎么处理",
+    ],
 )
 def test_other_departments_matters_are_declined_without_law(knowledge, text):
     answer = knowledge.ask(text)

@@ -17,7 +17,7 @@ from bot.core.tables import OutboxRow
 from bot.db import create_session_factory
 from bot.runtime import start_runtime
 from bot.staff.auth import add_staff
-from bot.staff.models import AuditRow, HandoffRow
+from bot.staff.models import AuditRow, EscalationRow, HandoffRow
 from bot.staff.sweeper import sweep_once
 from tests.conftest import make_config
 from tests.scenarios.chat import COMPLAINT_ANSWERS, Citizen
@@ -363,3 +363,43 @@ async def test_a_supervisor_extends_a_reports_verification_from_the_console(http
     async with create_session_factory(runtime.database)() as session:
         extended = await session.scalar(select(CaseRow))
     assert extended.due_on > case.due_on and extended.step == "verification"
+
+
+async def test_an_agent_cannot_reassign_a_case(http, runtime):
+    await create_staff(runtime, "agent1", "agent")
+    citizen = Citizen(runtime, "kept")
+    await citizen.answer_all(*COMPLAINT_ANSWERS, "确认")
+    async with create_session_factory(runtime.database)() as session:
+        before = await session.scalar(select(CaseRow))
+    agent = browser(http)
+    await agent.log_in("agent1")
+    refused = await agent.post(f"/staff/cases/{before.ticket}/action", action="message", note="您好",
+                               assignee="agent1", department="xincheng")
+    assert refused.status_code == 403
+    async with create_session_factory(runtime.database)() as session:
+        after = await session.scalar(select(CaseRow))
+    assert (after.assignee, after.department_code) == (before.assignee, before.department_code)
+
+
+async def test_county_staff_act_only_on_their_own_countys_matters(http, runtime):
+    async with create_session_factory(runtime.database).begin() as session:
+        for username, role, county in (("saihan-chief", "supervisor", "saihan"),
+                                       ("xincheng-chief", "supervisor", "xincheng"),
+                                       ("xincheng-agent", "agent", "xincheng")):
+            await add_staff(session, username=username, display_name=username, role=role,
+                            password="correct horse 1", now=datetime.now(UTC), department_code=county)
+    for number in range(3):
+        await Citizen(runtime, f"grouped{number}").answer_all(*COMPLAINT_ANSWERS, "确认")
+    await sweep_once(runtime.sessions, runtime.services.staff, datetime.now(UTC))
+    async with create_session_factory(runtime.database)() as session:
+        escalation = await session.scalar(select(EscalationRow))
+        case = await session.get(CaseRow, escalation.case_id)
+    assert case.department_code == "saihan"
+    other_chief, other_agent, own_chief = browser(http), browser(http), browser(http)
+    await other_chief.log_in("xincheng-chief")
+    await other_agent.log_in("xincheng-agent")
+    await own_chief.log_in("saihan-chief")
+    assert (await other_chief.post(f"/staff/escalations/{escalation.id}/claim")).status_code == 403
+    assert (await other_agent.post(f"/staff/cases/{case.ticket}/action", action="contact")).status_code == 403
+    taken = await own_chief.post(f"/staff/escalations/{escalation.id}/claim")
+    assert taken.headers["location"] == f"/staff/cases/{case.ticket}"

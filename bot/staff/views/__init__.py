@@ -1,0 +1,11 @@
+"""The staff console under /staff, one module per job; every endpoint is declared with `@staff_view`."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from bot.staff.views import bulletins, cases, dashboard, inbox, rota, signin
+
+ROUTES: list[Route] = [
+    *signin.ROUTES, *inbox.ROUTES, *cases.ROUTES, *dashboard.ROUTES, *bulletins.ROUTES, *rota.ROUTES,
+]

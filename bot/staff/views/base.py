@@ -1,0 +1,137 @@
+"""What every console page shares: `@staff_view` (session, role, CSRF, department in one place) and
+the `StaffRequest` a view receives.
+
+A view states who may use it, `@staff_view(role="supervisor", post=True, department=case_department)`,
+and the decorator answers everyone else before the view runs: no session -> the login page (401 for
+the JSON API), too low a role -> 403, a form without the session's CSRF token -> 403, a matter of
+another county -> 403. The runtime is the one the app's lifespan put on `app.state`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from bot import texts
+from bot.db import as_utc
+from bot.services import Services
+from bot.staff import auth, queue
+from bot.staff.auth import StaffUser
+
+COOKIE = "weiquan_staff"
+LOGIN_COOKIE = "weiquan_login"
+NOT_FOUND = object()
+"""What a department resolver returns when the matter does not exist (the view answers 404)."""
+
+PAGES = Environment(loader=PackageLoader("bot.staff", "templates"), autoescape=select_autoescape())
+
+
+@pass_context
+def _local(context, moment: datetime) -> datetime:
+    """A stored UTC time on the bureau's clock (the page's `zone`)."""
+    return as_utc(moment).astimezone(context["zone"])
+
+
+PAGES.filters["local"] = _local
+
+DepartmentOf = Callable[[AsyncSession, Request], Awaitable[Any]]
+"""Reads the department of the matter a request acts on (None: the city bureau's), or NOT_FOUND."""
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class StaffRequest:
+    """A request from a signed-in staff member who passed the view's checks."""
+
+    request: Request
+    staff: StaffUser
+    csrf: str
+    form: FormData | None
+    at: datetime
+
+    @property
+    def services(self) -> Services:
+        return self.request.app.state.runtime.services
+
+    @property
+    def sessions(self) -> async_sessionmaker:
+        return self.request.app.state.runtime.sessions
+
+    @property
+    def zone(self) -> tzinfo:
+        return self.services.staff.timezone
+
+    @property
+    def today(self) -> date:
+        """Today on the bureau's clock ([app] timezone)."""
+        return self.at.astimezone(self.zone).date()
+
+    def field(self, name: str, limit: int = 1000) -> str:
+        """A posted form field, stripped and cut to `limit` characters."""
+        return str(self.form.get(name, "") if self.form is not None else "").strip()[:limit]
+
+    def render(self, name: str, **context: Any) -> HTMLResponse:
+        return render(name, self.zone, staff=self.staff, csrf=self.csrf, **context)
+
+    async def audit(self, session: AsyncSession, action: str, target: str, details: dict | None = None) -> None:
+        await queue.audit(session, self.staff, action, target, self.at, details)
+
+
+def render(name: str, zone: tzinfo, **context: Any) -> HTMLResponse:
+    """A console template with the texts and local-time filter every page uses."""
+    return HTMLResponse(PAGES.get_template(name).render(t=texts, zone=zone, **context))
+
+
+def back(path: str, flash: str = "") -> RedirectResponse:
+    """Back to a console page after a post, with a message for the banner."""
+    return RedirectResponse(f"{path}?flash={quote(flash)}" if flash else path, status_code=303)
+
+
+def staff_view(*, role: str, post: bool = False, department: DepartmentOf | None = None):
+    """Declare a console endpoint: the least role, whether it is a form post (CSRF checked), and how
+    to read the department of the matter it acts on (checked with `StaffUser.covers`)."""
+
+    def wrap(view: Callable[[StaffRequest], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+        @functools.wraps(view)
+        async def endpoint(request: Request) -> Response:
+            sessions = request.app.state.runtime.sessions
+            at = now()
+            async with sessions() as session:
+                found = await auth.session_user(session, request.cookies.get(COOKIE, ""), at)
+                if found is None:
+                    return _login_required(request)
+                staff, csrf = found
+                if not staff.can(role):
+                    return HTMLResponse(texts.FORBIDDEN, status_code=403)
+                owner = await department(session, request) if department else None
+            if owner is NOT_FOUND:
+                return HTMLResponse(texts.NOT_FOUND, status_code=404)
+            if department and not staff.covers(owner):
+                return HTMLResponse(texts.FORBIDDEN, status_code=403)
+            form = await request.form() if post else None
+            if form is not None and not auth.csrf_matches(csrf, str(form.get("csrf", ""))):
+                return HTMLResponse(texts.CSRF_FAILED, status_code=403)
+            return await view(StaffRequest(request, staff, csrf, form, at))
+
+        return endpoint
+
+    return wrap
+
+
+def _login_required(request: Request) -> Response:
+    if request.url.path.startswith("/staff/api/"):
+        return JSONResponse({"error": "login required"}, status_code=401)
+    return RedirectResponse("/staff/login", status_code=303)

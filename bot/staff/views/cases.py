@@ -1,0 +1,173 @@
+"""Cases: the filtered list, one case with its history, and the actions staff take on it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from bot import texts
+from bot.complaints import service
+from bot.complaints.models import CasePartyRow, CaseRow
+from bot.complaints.numbering import normalize_ticket
+from bot.core.messages import UserRef
+from bot.staff import queue
+from bot.staff.auth import StaffUser
+from bot.staff.models import StaffRow
+from bot.staff.views.base import NOT_FOUND, StaffRequest, back, staff_view
+from knowledge.claims import ClaimBook
+
+CASE_LIMIT = 200
+FILTERS = ("q", "status", "kind", "department", "demand", "due_within", "overdue", "group")
+STATUS_ACTIONS = {
+    "accept": "accepted", "not_accept": "not_accepted", "mediate": "mediating", "mediated": "mediated",
+    "mediation_ended": "mediation_ended", "verify": "verifying", "file": "filed", "not_file": "not_filed",
+    "close": "closed",
+}
+AGENT_ACTIONS = ("message", "contact")
+KIND_ACTIONS = {
+    "complaint": ["accept", "not_accept", "mediate", "mediated", "mediation_ended", "close"],
+    "report": ["verify", "extend", "file", "not_file", "close"],
+}
+NEEDS_REASON = ("not_accept", "extend")
+
+
+async def case_department(session: AsyncSession, request: Request):
+    """The department handling the case named in the path (None: not yet routed)."""
+    case = await service.find(session, request.path_params["ticket"])
+    return NOT_FOUND if case is None else case.department_code
+
+
+@staff_view(role="viewer")
+async def case_list(call: StaffRequest) -> Response:
+    filters = {key: call.request.query_params.get(key, "") for key in FILTERS}
+    settings = call.services.complaints
+    async with call.sessions() as session:
+        cases = await _filtered_cases(session, filters, call.today, settings.calendar)
+    return call.render("cases.html", cases=cases, filters=filters, today=call.today,
+                       departments=settings.jurisdiction.departments,
+                       department_names={d.code: d.name for d in settings.jurisdiction.departments})
+
+
+@staff_view(role="viewer")
+async def case_page(call: StaffRequest) -> Response:
+    settings = call.services.complaints
+    async with call.sessions.begin() as session:
+        case = await service.find(session, call.request.path_params["ticket"])
+        if case is None:
+            return HTMLResponse(texts.NOT_FOUND, status_code=404)
+        events = await service.history(session, case)
+        colleagues = (await session.scalars(
+            select(StaffRow.username).where(StaffRow.active.is_(True), StaffRow.role != "viewer")
+            .order_by(StaffRow.username))).all()
+        party = await _visible_party(session, case, call.staff)
+        undelivered = await service.undelivered_notices(session, case)
+        await call.audit(session, "view", f"case:{case.id}", {"identity_shown": party is not None})
+    return call.render("case.html", case=case, events=events, party=party, colleagues=colleagues,
+                       undelivered=undelivered, actions=actions_for(case, call.staff, call.services.knowledge.claims),
+                       departments=settings.jurisdiction.departments,
+                       department_names={d.code: d.name for d in settings.jurisdiction.departments})
+
+
+@staff_view(role="agent", post=True, department=case_department)
+async def case_action(call: StaffRequest) -> Response:
+    action, note = call.field("action"), call.field("note")
+    assignee, department = call.field("assignee"), call.field("department")
+    allowed = {key for key, _label in actions_for(None, call.staff, call.services.knowledge.claims)}
+    if action not in allowed or ((assignee or department) and "assign" not in allowed):
+        return HTMLResponse(texts.FORBIDDEN, status_code=403)
+    ticket = call.request.path_params["ticket"]
+    if action in NEEDS_REASON and not note:
+        return back(f"/staff/cases/{ticket}", texts.REASON_REQUIRED)
+    async with call.sessions.begin() as session:
+        case = await service.find(session, ticket)
+        await _reassign(call, session, case, assignee, department)
+        target = await _apply(call, session, case, action, note)
+        await call.audit(session, action, f"case:{case.id}",
+                         {"note": note, "department": department, "assignee": assignee})
+    return RedirectResponse(target, status_code=303)
+
+
+async def _reassign(call: StaffRequest, session: AsyncSession, case: CaseRow, assignee: str, department: str) -> None:
+    """A supervisor's change of responsible person or department, sent with any action."""
+    if assignee and await session.scalar(select(StaffRow.id).where(StaffRow.username == assignee)):
+        await service.assign(session, case, assignee, actor=call.staff.username, now=call.at)
+    found = call.services.complaints.jurisdiction.by_code(department) if department else None
+    if found is not None:
+        await service.route_to(session, case, found, actor=call.staff.username, now=call.at)
+
+
+async def _apply(call: StaffRequest, session: AsyncSession, case: CaseRow, action: str, note: str) -> str:
+    """Carry out one case action; the page to go to next."""
+    settings, actor = call.services.complaints, call.staff.username
+    if action in STATUS_ACTIONS:
+        await service.change_status(session, case, STATUS_ACTIONS[action], note=note, actor=actor, now=call.at,
+                                    settings=settings)
+    elif action == "extend":
+        await service.extend_verification(session, case, note=note, actor=actor, now=call.at, settings=settings)
+    elif action == "message" and note:
+        await service.message_citizen(session, case, note, now=call.at)
+    elif action == "contact":
+        handoff = await queue.open_handoff(session, UserRef(case.channel, case.external_id), "staff", call.at,
+                                           case_id=case.id)
+        await session.flush()
+        await queue.claim(session, handoff.id, call.staff, call.at, max_open=10**6)
+        return f"/staff/handoffs/{handoff.id}"
+    return f"/staff/cases/{case.ticket}"
+
+
+def actions_for(case: CaseRow | None, staff: StaffUser, claims: ClaimBook) -> list[tuple[str, str]]:
+    """The actions this staff member may take (on this kind of case, when given); 不予受理 names its article."""
+    keys = list(AGENT_ACTIONS)
+    if staff.can("supervisor"):
+        status_keys = list(dict.fromkeys(k for keys in KIND_ACTIONS.values() for k in keys)) if case is None \
+            else KIND_ACTIONS[case.kind]
+        keys = [*status_keys, *keys, "assign"]
+    return [(key, claims.say("not_accepted") if key == "not_accept" else texts.CASE_ACTIONS[key]) for key in keys]
+
+
+async def _visible_party(session: AsyncSession, case: CaseRow, staff: StaffUser) -> CasePartyRow | None:
+    """A complainant is shown to agents and up; a reporter's identity only to supervisors (Art. 33)."""
+    needed = "supervisor" if case.kind == "report" else "agent"
+    if not staff.can(needed):
+        return None
+    return await session.scalar(select(CasePartyRow).where(CasePartyRow.case_id == case.id))
+
+
+async def _filtered_cases(session: AsyncSession, filters: dict[str, str], today: date, calendar) -> list[CaseRow]:
+    query = select(CaseRow)
+    search = filters["q"].strip()
+    if search:
+        ticket = normalize_ticket(search)
+        compact = "".join(ch for ch in search.upper() if ch.isalnum())
+        query = query.where(CaseRow.ticket == ticket) if ticket else query.where(
+            func.replace(CaseRow.ticket, "-", "").like(f"%{compact[-6:]}"))
+    if filters["status"]:
+        query = query.where(CaseRow.status == filters["status"])
+    if filters["kind"]:
+        query = query.where(CaseRow.kind == filters["kind"])
+    if filters["department"] == "triage":
+        query = query.where(CaseRow.department_code.is_(None))
+    elif filters["department"]:
+        query = query.where(CaseRow.department_code == filters["department"])
+    if filters["demand"]:
+        query = query.where(CaseRow.demand == filters["demand"])
+    if filters["due_within"].isdigit() and int(filters["due_within"]) > 0:
+        horizon = calendar.add_working_days(today, int(filters["due_within"])).due
+        query = query.where(CaseRow.step.is_not(None), CaseRow.due_on <= horizon)
+    if filters["overdue"]:
+        query = query.where(CaseRow.step.is_not(None), CaseRow.due_on < today)
+    if filters["group"]:
+        query = query.where(CaseRow.group_id.is_not(None))
+    return list((await session.scalars(query.order_by(CaseRow.received_at.desc()).limit(CASE_LIMIT))).all())
+
+
+ROUTES = [
+    Route("/staff/cases", case_list, methods=["GET"]),
+    Route("/staff/cases/{ticket:str}", case_page, methods=["GET"]),
+    Route("/staff/cases/{ticket:str}/action", case_action, methods=["POST"]),
+]

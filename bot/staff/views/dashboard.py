@@ -1,0 +1,65 @@
+"""The dashboard and the case exports (CSV, and xlsx with the charts)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bot.staff import reports
+from bot.staff.views.base import StaffRequest, staff_view
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@staff_view(role="viewer")
+async def dashboard(call: StaffRequest) -> Response:
+    start, end = date_range(call.request, call.today)
+    async with call.sessions() as session:
+        summary = await reports.summarize(session, start, end, today=call.today, zone=call.zone)
+    names = {d.code: d.name for d in call.services.complaints.jurisdiction.departments}
+    # Imported here: keeps matplotlib out of every worker's memory until a staff member asks for a chart.
+    from bot.staff import charts
+
+    return call.render("dashboard.html", summary=summary, charts=charts.chart_svgs(summary, names),
+                       start=start.isoformat(), end=end.isoformat(), department_names=names)
+
+
+@staff_view(role="supervisor")
+async def export(call: StaffRequest) -> Response:
+    start, end = date_range(call.request, call.today)
+    kind = call.request.path_params["kind"]
+    async with call.sessions.begin() as session:
+        rows = await reports.export_rows(session, start, end, call.zone)
+        summary = await reports.summarize(session, start, end, today=call.today, zone=call.zone)
+        await call.audit(session, "export", f"cases:{start}..{end}", {"format": kind})
+    headers = {"content-disposition": f'attachment; filename="weiquan-{start}-{end}.{kind}"'}
+    if kind == "csv":
+        return Response(reports.export_csv(rows).encode("utf-8-sig"), media_type="text/csv", headers=headers)
+    # Imported here: keeps matplotlib and openpyxl out of every worker's memory until someone exports xlsx.
+    from bot.staff import charts, xlsx_export
+
+    names = {d.code: d.name for d in call.services.complaints.jurisdiction.departments}
+    svgs = charts.chart_svgs(summary, names)
+    return Response(xlsx_export.export_xlsx(rows, summary, svgs), headers=headers, media_type=XLSX)
+
+
+def date_range(request: Request, today: date) -> tuple[date, date]:
+    """The `start` and `end` days asked for (the last 30 days when missing or malformed), in order."""
+    try:
+        start = date.fromisoformat(request.query_params.get("start", ""))
+    except ValueError:
+        start = today - timedelta(days=29)
+    try:
+        end = date.fromisoformat(request.query_params.get("end", ""))
+    except ValueError:
+        end = today
+    return (start, end) if start <= end else (end, start)
+
+
+ROUTES = [
+    Route("/staff/dashboard", dashboard, methods=["GET"]),
+    Route("/staff/export.{kind:str}", export, methods=["GET"]),
+]
