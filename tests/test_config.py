@@ -18,6 +18,11 @@ def test_shipped_config_loads_with_documented_defaults():
     assert config.database_url == f"sqlite:///{PROJECT_ROOT / 'var' / 'weiquan.db'}"
 
 
+def test_without_a_config_file_the_laws_are_the_shipped_ones():
+    """An installed wheel finds no config.toml: it must still load every law the FAQ cites."""
+    assert load_config(None, {}).knowledge.laws == load_config(PROJECT_ROOT / "config.toml", {}).knowledge.laws
+
+
 def test_environment_overrides_the_file(tmp_path):
     dirs = os.pathsep.join([str(tmp_path / "a"), str(tmp_path / "b")])
     config = load_config(
