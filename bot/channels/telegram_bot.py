@@ -30,9 +30,10 @@ from telegram.error import RetryAfter, TelegramError
 from bot import texts
 from bot.channels import evidence
 from bot.channels.web import read_limited
+from bot.core import outbox
 from bot.core.engine import Engine
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
-from bot.core.tables import OutboxRow, QuizPollRow
+from bot.core.tables import QuizPollRow
 from bot.staff import queue
 from bot.staff.models import HandoffRow
 
@@ -163,9 +164,7 @@ class TelegramChannel:
 
     async def _queue_replies(self, session, incoming: IncomingMessage, replies: tuple[Reply, ...]) -> None:
         """In the turn's transaction: the replies join the outbox (once, even if Telegram redelivers)."""
-        if replies:
-            session.add(OutboxRow(channel=CHANNEL, external_id=incoming.user.external_id,
-                                  replies=[reply.to_dict() for reply in replies], created_at=_now(), attempts=0))
+        outbox.push(session, incoming.user, replies, now=_now())
         if self.settings.staff_chat_id:
             await self._mirror_to_staff_chat(session, incoming)
 
@@ -208,8 +207,7 @@ class TelegramChannel:
             text = texts.TELEGRAM_STAFF_CITIZEN_SAYS.format(id=handoff.id, text=incoming.text)
         else:
             return
-        session.add(OutboxRow(channel=CHANNEL, external_id=str(self.settings.staff_chat_id),
-                              replies=[Reply(text).to_dict()], created_at=_now(), attempts=0))
+        outbox.push(session, UserRef(CHANNEL, str(self.settings.staff_chat_id)), [Reply(text)], now=_now())
 
     async def _staff_reply(self, update: Update) -> None:
         """An agent replies in the staff group to the bot's #H message: relay it to the citizen."""

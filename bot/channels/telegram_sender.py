@@ -9,17 +9,17 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from telegram import Bot
 from telegram.error import RetryAfter, TelegramError
 
 from bot.channels.telegram_bot import CHANNEL, keyboard, split_text
+from bot.core import outbox
 from bot.core.messages import Poll, Reply
-from bot.core.tables import OutboxRow, QuizPollRow
+from bot.core.outbox import Attempt, Leased, Progress, Result
+from bot.core.tables import QuizPollRow
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +27,6 @@ PER_SECOND = 30
 PER_CHAT_SECONDS = 1.0
 PER_GROUP_SECONDS = 3.0
 """Groups (negative chat ids, like the staff group) take at most 20 messages a minute."""
-MAX_ATTEMPTS = 5
-LEASE = timedelta(minutes=2)
-"""How long a claimed row is left to the worker sending it."""
 MAX_EXPLANATION = 200
 
 
@@ -57,59 +54,22 @@ class Pacer:
             await self._sleep(delay)
 
 
-@dataclass(frozen=True)
-class Claimed:
-    row_id: int
-    chat: str
-    replies: tuple[Reply, ...]
-    attempts: int
-
-
 async def deliver_pending(sessions: async_sessionmaker, bot: Bot, pacer: Pacer, now: datetime, *,
                           batch: int = 50) -> int:
-    """Claim due rows in one short transaction, send with no transaction open (sending and pacing
-    take seconds; on SQLite an open transaction is the database's write lock), record each result.
-    A worker that dies mid-send leaves its rows to be sent again once the lease runs out."""
-    delivered = 0
-    for item in await _claim(sessions, now, batch):
+    """One round: due rows through the outbox's claim/send/record loop; returns how many were delivered."""
+
+    async def send(row: Leased, progress: Progress) -> Attempt:
         try:
-            for reply in item.replies:
-                await _send(sessions, bot, pacer, item.chat, reply, now)
+            for index in range(row.sent, len(row.replies)):
+                await _send(sessions, bot, pacer, row.user.external_id, row.replies[index], now)
+                await progress(index + 1)
         except RetryAfter as flood:
-            await _record(sessions, item.row_id, next_attempt_at=now + flood.retry_after, last_error="429")
+            return Attempt(Result.RETRY, "429", retry_at=now + flood.retry_after)
         except TelegramError as problem:
-            if item.attempts >= MAX_ATTEMPTS:
-                await _record(sessions, item.row_id, failed=True, last_error=str(problem)[:200])
-            else:
-                await _record(sessions, item.row_id, last_error=str(problem)[:200],
-                              next_attempt_at=now + timedelta(seconds=2 ** item.attempts))
-        else:
-            await _record(sessions, item.row_id, delivered_at=now)
-            delivered += 1
-    return delivered
+            return Attempt(Result.RETRY, str(problem))
+        return Attempt(Result.DELIVERED)
 
-
-async def _claim(sessions: async_sessionmaker, now: datetime, batch: int) -> list[Claimed]:
-    """Due rows, leased to this worker (others skip them until the lease ends)."""
-    async with sessions.begin() as session:
-        rows = (await session.scalars(
-            select(OutboxRow)
-            .where(OutboxRow.channel == CHANNEL, OutboxRow.delivered_at.is_(None), OutboxRow.failed.is_(False),
-                   (OutboxRow.next_attempt_at.is_(None)) | (OutboxRow.next_attempt_at <= now))
-            .order_by(OutboxRow.id).limit(batch).with_for_update(skip_locked=True)
-        )).all()
-        for row in rows:
-            row.attempts += 1
-            row.next_attempt_at = now + LEASE
-        return [Claimed(row.id, row.external_id, tuple(Reply.from_dict(item) for item in row.replies), row.attempts)
-                for row in rows]
-
-
-async def _record(sessions: async_sessionmaker, row_id: int, **outcome) -> None:
-    async with sessions.begin() as session:
-        row = await session.get(OutboxRow, row_id)
-        for name, value in outcome.items():
-            setattr(row, name, value)
+    return await outbox.deliver_due(sessions, CHANNEL, send, now, batch=batch)
 
 
 async def _send(sessions: async_sessionmaker, bot: Bot, pacer: Pacer, chat: str, reply: Reply,

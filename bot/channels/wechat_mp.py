@@ -34,9 +34,9 @@ from bot import texts
 from bot.channels import evidence
 from bot.channels.web import read_limited
 from bot.channels.wechat_sender import ApiError, WeChatApi, fetch_media, send_typing
+from bot.core import outbox
 from bot.core.engine import Engine
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
-from bot.core.tables import OutboxRow
 
 log = logging.getLogger(__name__)
 
@@ -248,6 +248,4 @@ class _Delivery:
                             ) -> None:
         in_time = time.monotonic() < self._deadline
         if replies and self.decide(_PASSIVE if in_time else _OUTBOX) == _OUTBOX:
-            session.add(OutboxRow(channel=CHANNEL, external_id=incoming.user.external_id,
-                                  replies=[reply.to_dict() for reply in replies],
-                                  created_at=datetime.now(UTC), attempts=0))
+            outbox.push(session, incoming.user, replies, now=datetime.now(UTC))

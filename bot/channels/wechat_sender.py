@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -21,8 +21,10 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.core import outbox
 from bot.core.messages import Reply
-from bot.core.tables import AccessTokenRow, OutboxRow
+from bot.core.outbox import Attempt, Leased, Progress, Result
+from bot.core.tables import AccessTokenRow
 from bot.db import as_utc
 
 log = logging.getLogger(__name__)
@@ -30,15 +32,16 @@ log = logging.getLogger(__name__)
 CHANNEL = "wechat"
 MAX_TEXT = 600
 MAX_MESSAGES = 5
-MAX_ATTEMPTS = 5
-LEASE = timedelta(minutes=2)
-"""How long a claimed row is left to the worker sending it."""
 REFRESH_MARGIN = timedelta(minutes=5)
 GIVE_UP = {45015, 45047, 43004, 40003}
 """Outside the 48-hour window, over the per-message quota, unsubscribed, unknown user: do not retry."""
 WINDOW_CLOSED = {45015, 45047}
 """The customer-service window is closed for this user: a case notice goes as a template message instead."""
 TOKEN_INVALID = {40001, 40014, 42001}
+
+
+class TokenRefused(Exception):
+    """WeChat refused the access token: the row is retried at once with a fresh one."""
 
 
 @dataclass(frozen=True)
@@ -94,18 +97,28 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
 
 def messages_for(openid: str, replies: list[Reply]) -> list[dict]:
     """The customer-service messages for a row's replies: texts split, buttons as msgmenu."""
-    messages: list[dict] = []
+    return [message for group in grouped_messages(openid, replies) for message in group]
+
+
+def grouped_messages(openid: str, replies: Sequence[Reply]) -> list[list[dict]]:
+    """Each reply's messages, at most MAX_MESSAGES in all (the rest are dropped)."""
+    groups, room = [], MAX_MESSAGES
     for reply in replies:
-        pieces = split_text(reply.text)
-        if reply.buttons:
-            last = pieces.pop() if pieces else ""
-            messages += [{"touser": openid, "msgtype": "text", "text": {"content": p}} for p in pieces]
-            menu = {"head_content": last, "tail_content": "",
-                    "list": [{"id": b.payload[:64], "content": b.label} for b in reply.buttons]}
-            messages.append({"touser": openid, "msgtype": "msgmenu", "msgmenu": menu})
-        else:
-            messages += [{"touser": openid, "msgtype": "text", "text": {"content": p}} for p in pieces]
-    return messages[:MAX_MESSAGES]
+        group = _reply_messages(openid, reply)[:room]
+        room -= len(group)
+        groups.append(group)
+    return groups
+
+
+def _reply_messages(openid: str, reply: Reply) -> list[dict]:
+    pieces = split_text(reply.text)
+    if not reply.buttons:
+        return [{"touser": openid, "msgtype": "text", "text": {"content": p}} for p in pieces]
+    last = pieces.pop() if pieces else ""
+    menu = {"head_content": last, "tail_content": "",
+            "list": [{"id": b.payload[:64], "content": b.label} for b in reply.buttons]}
+    return [*({"touser": openid, "msgtype": "text", "text": {"content": p}} for p in pieces),
+            {"touser": openid, "msgtype": "msgmenu", "msgmenu": menu}]
 
 
 async def access_token(sessions: async_sessionmaker, api: WeChatApi, http: httpx.AsyncClient, now: datetime,
@@ -167,78 +180,55 @@ async def push_menu(sessions: async_sessionmaker, api: WeChatApi, http: httpx.As
 
 async def deliver_pending(sessions: async_sessionmaker, api: WeChatApi, http: httpx.AsyncClient, now: datetime,
                           *, batch: int = 20) -> int:
-    """Send what is due; returns how many rows were delivered.
+    """One round: due rows through the outbox's claim/send/record loop; returns how many were delivered.
 
-    The token is read before the outbox rows are claimed (SQLite allows one writer at a time).
+    The token is read before the outbox rows are claimed (SQLite allows one writer at a time), and
+    refreshed after the round if WeChat refused it.
     """
     token = await access_token(sessions, api, http, now)
-    delivered, token_rejected = 0, False
-    for row in await _claim(sessions, now, batch):
-        outcome = await _deliver(api, http, token, row, now)
-        async with sessions.begin() as session:  # each result in its own short transaction
-            await session.merge(row)
-        delivered += outcome == "delivered"
-        token_rejected |= outcome == "token"
-    if token_rejected:
+    refused = False
+
+    async def send(row: Leased, progress: Progress) -> Attempt:
+        nonlocal refused
+        try:
+            return await _deliver(api, http, token, row, progress)
+        except TokenRefused as refusal:
+            refused = True
+            return Attempt(Result.RETRY, str(refusal), retry_at=now)
+
+    delivered = await outbox.deliver_due(sessions, CHANNEL, send, now, batch=batch)
+    if refused:
         await access_token(sessions, api, http, now, force=True)
     return delivered
 
 
-async def _claim(sessions: async_sessionmaker, now: datetime, batch: int) -> list[OutboxRow]:
-    """Due rows, leased to this worker and detached: the sending happens with no transaction open
-    (on SQLite that would be the write lock). A worker that dies mid-send leaves them to be sent
-    again once the lease runs out."""
-    async with sessions.begin() as session:
-        rows = (await session.scalars(
-            select(OutboxRow)
-            .where(OutboxRow.channel == CHANNEL, OutboxRow.delivered_at.is_(None), OutboxRow.failed.is_(False),
-                   (OutboxRow.next_attempt_at.is_(None)) | (OutboxRow.next_attempt_at <= now))
-            .order_by(OutboxRow.id).limit(batch).with_for_update(skip_locked=True)
-        )).all()
-        for row in rows:
-            row.next_attempt_at = now + LEASE
-        await session.flush()
-        session.expunge_all()
-    return list(rows)
-
-
-async def _deliver(api: WeChatApi, http: httpx.AsyncClient, token: str, row: OutboxRow, now: datetime) -> str:
-    """delivered, retry, failed, or token (the token was refused: refresh it and retry)."""
-    row.attempts += 1
+async def _deliver(api: WeChatApi, http: httpx.AsyncClient, token: str, row: Leased, progress: Progress) -> Attempt:
+    """Send the row's replies not yet sent; a closed 48-hour window turns a case notice into a template."""
+    groups = grouped_messages(row.user.external_id, row.replies)
     try:
-        for message in messages_for(row.external_id, [Reply.from_dict(item) for item in row.replies]):
-            await _send(api, http, token, message)
+        for index in range(row.sent, len(groups)):
+            for message in groups[index]:
+                await _send(api, http, token, message)
+            await progress(index + 1)
     except (ApiError, httpx.HTTPError) as problem:
         code = getattr(problem, "code", 0)
-        row.last_error = str(problem)[:200]
         if code in TOKEN_INVALID:
-            row.next_attempt_at = now
-            return "token"
+            raise TokenRefused(str(problem)) from problem
         if code in WINDOW_CLOSED and row.notice and api.status_template is not None:
-            return await _deliver_template(api, http, token, row, now)
-        if code in GIVE_UP or row.attempts >= MAX_ATTEMPTS:
-            row.failed = True
-            log.warning("wechat delivery given up after %d attempts (code %s)", row.attempts, code)
-            return "failed"
-        row.next_attempt_at = now + timedelta(seconds=2 ** row.attempts)
-        return "retry"
-    row.delivered_at = now
-    return "delivered"
+            return await _deliver_template(api, http, token, row)
+        return Attempt(Result.GIVE_UP if code in GIVE_UP else Result.RETRY, str(problem))
+    return Attempt(Result.DELIVERED)
 
 
-async def _deliver_template(api: WeChatApi, http: httpx.AsyncClient, token: str, row: OutboxRow,
-                            now: datetime) -> str:
+async def _deliver_template(api: WeChatApi, http: httpx.AsyncClient, token: str, row: Leased) -> Attempt:
     """A case notice as a template message (allowed outside the 48-hour window); what fails is recorded."""
     try:
-        await _send(api, http, token, api.status_template.message(row.external_id, row.notice),
+        await _send(api, http, token, api.status_template.message(row.user.external_id, row.notice),
                     path="/cgi-bin/message/template/send")
     except (ApiError, httpx.HTTPError) as problem:
-        row.last_error = f"template: {problem}"[:200]
-        row.failed = True
         log.warning("wechat case notice undelivered, template refused (code %s)", getattr(problem, "code", 0))
-        return "failed"
-    row.delivered_at, row.last_error = now, "delivered as a template message (48-hour window closed)"
-    return "delivered"
+        return Attempt(Result.GIVE_UP, f"template: {problem}")
+    return Attempt(Result.DELIVERED, "delivered as a template message (48-hour window closed)")
 
 
 async def _send(api: WeChatApi, http: httpx.AsyncClient, token: str, message: dict,

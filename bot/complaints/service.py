@@ -19,6 +19,7 @@ from bot.complaints.deadlines import Rule, WorkingCalendar, deadline
 from bot.complaints.jurisdiction import Business, Department, Jurisdiction
 from bot.complaints.models import CaseEventRow, CaseGroupRow, CasePartyRow, CaseRow
 from bot.complaints.numbering import new_ticket
+from bot.core import outbox
 from bot.core.messages import Reply, UserRef
 from bot.core.tables import OutboxRow
 
@@ -234,8 +235,7 @@ async def change_status(
     notice = Reply(texts.STATUS_CHANGED.format(ticket=case.ticket, status=label))
     fields = {"ticket": case.ticket, "status": label,
               "time": now.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")}
-    session.add(OutboxRow(channel=case.channel, external_id=case.external_id, replies=[notice.to_dict()],
-                          created_at=now, attempts=0, case_id=case.id, notice=fields))
+    outbox.push(session, UserRef(case.channel, case.external_id), [notice], now=now, case_id=case.id, notice=fields)
     await session.flush()
 
 
@@ -272,8 +272,7 @@ async def route_to(
 async def message_citizen(session: AsyncSession, case: CaseRow, text: str, *, now: datetime) -> None:
     """A message from the bureau about the case, queued to the citizen's channel."""
     reply = Reply(texts.BUREAU_MESSAGE.format(ticket=case.ticket, text=text))
-    session.add(OutboxRow(channel=case.channel, external_id=case.external_id, replies=[reply.to_dict()],
-                          created_at=now, attempts=0))
+    outbox.push(session, UserRef(case.channel, case.external_id), [reply], now=now)
 
 
 async def undelivered_notices(session: AsyncSession, case: CaseRow) -> list[OutboxRow]:

@@ -74,6 +74,8 @@ class OutboxRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """How many of `replies` have been delivered: a retry starts after them, so none is sent twice."""
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     """Backoff after a failed delivery: not tried again before this time."""
     failed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -12,8 +12,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
+from bot.core import outbox
 from bot.core.messages import Reply, UserRef
-from bot.core.tables import ConversationRow, OutboxRow
+from bot.core.tables import ConversationRow
 from bot.staff.auth import StaffUser
 from bot.staff.models import AuditRow, HandoffMessageRow, HandoffRow
 
@@ -176,8 +177,7 @@ async def _tell_citizen(session: AsyncSession, handoff: HandoffRow, text: str, n
 
 
 async def _push(session: AsyncSession, handoff: HandoffRow, text: str, now: datetime) -> None:
-    session.add(OutboxRow(channel=handoff.channel, external_id=handoff.external_id, replies=[Reply(text).to_dict()],
-                          created_at=now, attempts=0))
+    outbox.push(session, UserRef(handoff.channel, handoff.external_id), [Reply(text)], now=now)
 
 
 async def _set_conversation(session: AsyncSession, user: UserRef, *, step: str | None, wants_human: bool) -> None:

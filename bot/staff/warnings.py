@@ -8,8 +8,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
+from bot.core import outbox
 from bot.core.messages import Reply, UserRef
-from bot.core.tables import OutboxRow
 from bot.staff.auth import StaffUser
 from bot.staff.models import ConsumerWarningRow, WarningSubscriptionRow
 
@@ -19,10 +19,9 @@ async def publish(session: AsyncSession, staff: StaffUser, title: str, body: str
     warning = ConsumerWarningRow(title=title, body=body, published_at=now, author_id=staff.id)
     session.add(warning)
     subscribers = (await session.scalars(select(WarningSubscriptionRow))).all()
-    notice = Reply(texts.WARNING_PUSH.format(title=title, body=body)).to_dict()
+    notice = Reply(texts.WARNING_PUSH.format(title=title, body=body))
     for subscriber in subscribers:
-        session.add(OutboxRow(channel=subscriber.channel, external_id=subscriber.external_id, replies=[notice],
-                              created_at=now, attempts=0))
+        outbox.push(session, UserRef(subscriber.channel, subscriber.external_id), [notice], now=now)
     await session.flush()
     return len(subscribers)
 

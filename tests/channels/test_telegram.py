@@ -18,7 +18,8 @@ from bot.app import create_app
 from bot.channels.telegram_bot import CALLBACK_BYTES, keyboard
 from bot.channels.telegram_sender import Pacer, deliver_pending, poll_explanation
 from bot.complaints.models import CaseRow
-from bot.core.messages import Button, Poll, Reply
+from bot.core import outbox
+from bot.core.messages import Button, Poll, Reply, UserRef
 from bot.core.tables import OutboxRow, TurnEventRow
 from bot.runtime import start_runtime
 from bot.staff.models import HandoffRow
@@ -243,6 +244,34 @@ async def test_a_blocked_user_fails_after_retries_and_loses_nothing_else(telegra
     async with telegram.runtime.sessions() as session:
         blocked = await session.scalar(select(OutboxRow).where(OutboxRow.external_id == "4210"))
     assert blocked.delivered_at is None and "Forbidden" in blocked.last_error
+
+
+class FailsSecondMessage(Pacer):
+    """Paces as usual, and makes the Bot API refuse the second message of the round."""
+
+    def __init__(self, api) -> None:
+        super().__init__(clock=iter(range(10**6)).__next__)
+        self.api, self.calls = api, 0
+
+    async def wait(self, chat: str) -> None:
+        self.calls += 1
+        if self.calls == 2:
+            self.api.fail("sendMessage", error_code=502, description="Bad Gateway")
+        await super().wait(chat)
+
+
+async def test_a_retried_row_resumes_after_the_messages_already_sent(telegram):
+    chat = 4212
+    async with telegram.runtime.sessions.begin() as session:
+        outbox.push(session, UserRef("telegram", str(chat)), [Reply("第一条"), Reply("第二条"), Reply("第三条")],
+                    now=datetime.now(UTC))
+    async with telegram.api.make_bot() as bot:
+        assert await deliver_pending(telegram.runtime.sessions, bot, FailsSecondMessage(telegram.api),
+                                     datetime.now(UTC)) == 0
+        assert telegram.api.sent_texts(chat) == ["第一条"]
+        later = datetime.now(UTC) + timedelta(minutes=1)
+        assert await deliver_pending(telegram.runtime.sessions, bot, Pacer(iter(range(10**6)).__next__), later) == 1
+    assert telegram.api.sent_texts(chat) == ["第一条", "第二条", "第三条"], "nothing sent twice, nothing lost"
 
 
 async def test_the_pacer_spaces_messages_to_one_chat():
