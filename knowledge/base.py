@@ -19,7 +19,7 @@ from knowledge.conversation import ConversationGuard, ConversationIntent, load_c
 from knowledge.facts import FactFinder, elapsed_days, load_facts
 from knowledge.faq import Citation, FaqEntry, load_faq_dir
 from knowledge.lookup import ReferenceParser
-from knowledge.narrative import question_clause
+from knowledge.narrative import MIN_STORY_CHARS, question_clause
 from knowledge.normalize import Lexicon, TextNormalizer, build_pinyin_table
 from knowledge.scope import OutOfScopeTopic, ScopeGuard, load_topics
 from knowledge.search import Hit, SearchIndex
@@ -123,8 +123,10 @@ class KnowledgeBase:
         self.references = ReferenceParser(self.library)
         self._faq_by_id = {entry.id: entry for entry in self.faq}
         self._entry_text = {
-            entry.id: self.normalizer.clean(" ".join((*entry.phrasings, *entry.keywords))) for entry in self.faq
+            entry.id: self.normalizer.clean(" ".join((*_short(entry.phrasings), *entry.keywords))) for entry in self.faq
         }
+        """What each entry is about: its keywords and short phrasings (a story's incidental words, 星期 or
+        钱包, do not make an entry about them)."""
 
     def faq_entry(self, entry_id: str) -> FaqEntry | None:
         return self._faq_by_id.get(entry_id)
@@ -247,6 +249,10 @@ class KnowledgeBase:
         return Suggestion(title, (Citation(article.law, article.number),), article=article)
 
 
+def _short(phrasings: Sequence[str]) -> list[str]:
+    return [text for text in phrasings if len(text) < MIN_STORY_CHARS]
+
+
 def load_lexicon(data_dir: Path = DATA_DIR) -> Lexicon:
     raw = tomllib.loads((data_dir / "lexicon.toml").read_text(encoding="utf-8"))
     expansions = {slang: tuple(formal) for slang, formal in raw.get("expand", {}).items()}
@@ -305,7 +311,7 @@ def load_knowledge(
     normalizer.learn_vocabulary(vocabulary, pinyin)
     index.attach(normalizer, faq, articles)
     scope = ScopeGuard(load_topics(data_dir / "out_of_scope.toml"), normalizer.clean)
-    facts = FactFinder(load_facts(data_dir / "facts.toml"), normalizer.clean)
+    facts = FactFinder(load_facts(data_dir / "facts.toml"), normalizer.clean, normalizer.word_starts)
     index.mark_exclusions(facts.names)
     conversation = load_conversation(data_dir / "conversation.toml", normalizer.clean)
     claims = ClaimBook(load_claims(data_dir / "claims.toml"), library)

@@ -40,9 +40,14 @@ def elapsed_days(cleaned: str) -> int | None:
 
 
 class FactFinder:
-    """Which facts a cleaned question states."""
+    """Which facts a cleaned question states.
 
-    def __init__(self, facts: list[Fact], clean) -> None:
+    A signal of two or more characters counts only where a word begins: 电商 is not in 家电商场
+    (家电 | 商场), nor 营运 in 停止营运 … once segmentation splits them so.
+    """
+
+    def __init__(self, facts: list[Fact], clean, word_starts) -> None:
+        self._word_starts = word_starts
         self.names = frozenset(fact.name for fact in facts)
         self._patterns = {
             fact.name: re.compile("|".join(re.escape(clean(s)) for s in sorted(fact.signals, key=len, reverse=True)))
@@ -51,7 +56,11 @@ class FactFinder:
         }
 
     def find(self, cleaned: str) -> frozenset[str]:
-        return frozenset(name for name, pattern in self._patterns.items() if pattern.search(cleaned))
+        starts = self._word_starts(cleaned)
+        return frozenset(
+            name for name, pattern in self._patterns.items()
+            if any(len(found.group(0)) == 1 or found.start() in starts for found in pattern.finditer(cleaned))
+        )
 
 
 def load_facts(path: Path) -> list[Fact]:

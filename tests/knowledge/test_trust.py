@@ -199,6 +199,17 @@ def test_facts_are_read_from_signal_words(knowledge):
     assert find("在商场买的电视") == {"in_store"}
 
 
+def test_a_signal_inside_another_word_is_not_a_fact(knowledge):
+    find = lambda text: knowledge.facts.find(knowledge.normalizer.clean(text))  # noqa: E731
+    assert "online" not in find("在家电商场买的冰箱"), "电商 inside 家电商场"
+    assert "online" in find("上网购物买的冰箱")
+
+
+def test_a_storys_incidental_word_does_not_make_an_entry_about_it(knowledge):
+    """星期 occurs in stories of the seven-day car entry; asking the weekday is still small talk."""
+    assert not knowledge.ask("今天星期几啊").answered
+
+
 def test_a_story_is_searched_with_its_question_clause():
     story = "上个月在旗里的集市上买了一台二手拖拉机，卖家说是九成新，开了一周就坏了。这种情况我能要求退货吗？"
     assert question_clause(story) == "这种情况我能要求退货吗"
