@@ -31,18 +31,21 @@ class ScopeGuard:
             for keyword in topic.keywords:
                 cleaned = GAP.join(clean(part) for part in keyword.split(GAP))
                 self._topic_of.setdefault(cleaned, topic)
-        self._keywords = sorted(self._topic_of, key=len, reverse=True)
-        alternatives = (f".{{0,{MAX_GAP}}}".join(map(re.escape, k.split(GAP))) for k in self._keywords)
-        self._pattern = re.compile("|".join(f"({a})" for a in alternatives)) if self._keywords else None
+        # Plain keywords in one alternation of literals (fast); the few gapped ones each on their own.
+        literals = sorted((k for k in self._topic_of if GAP not in k), key=len, reverse=True)
+        self._literals = re.compile("|".join(map(re.escape, literals))) if literals else None
+        self._gapped = [(re.compile(f".{{0,{MAX_GAP}}}".join(map(re.escape, k.split(GAP)))), k)
+                        for k in self._topic_of if GAP in k]
 
     def match(self, cleaned: str) -> tuple[OutOfScopeTopic, str] | None:
-        """The topic named in the text and the keyword that named it (its parts joined by a space)."""
-        if self._pattern is None:
+        """The topic named first in the text and the keyword that named it (its parts joined by a space)."""
+        found = []
+        if self._literals is not None and (literal := self._literals.search(cleaned)):
+            found.append((literal.start(), literal.group(0)))
+        found += [(hit.start(), keyword) for pattern, keyword in self._gapped if (hit := pattern.search(cleaned))]
+        if not found:
             return None
-        found = self._pattern.search(cleaned)
-        if found is None:
-            return None
-        keyword = self._keywords[found.lastindex - 1]
+        _start, keyword = min(found, key=lambda pair: pair[0])
         return self._topic_of[keyword], keyword.replace(GAP, " ")
 
 
