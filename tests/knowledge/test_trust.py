@@ -199,6 +199,11 @@ def test_facts_are_read_from_signal_words(knowledge):
     assert find("在商场买的电视") == {"in_store"}
 
 
+def test_an_advertising_rule_is_not_the_answer_without_an_advert(knowledge):
+    """The 7-working-day rule for reports of illegal adverts does not answer a plain complaint's timeline."""
+    assert "广告法" not in cited_laws(knowledge.ask("投诉以后多久能有人联系我"))
+
+
 def test_a_signal_inside_another_word_is_not_a_fact(knowledge):
     find = lambda text: knowledge.facts.find(knowledge.normalizer.clean(text))  # noqa: E731
     assert "online" not in find("在家电商场买的冰箱"), "电商 inside 家电商场"
