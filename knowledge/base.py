@@ -293,7 +293,7 @@ def load_knowledge(
     def build() -> tuple[list[str], dict[str, str], SearchIndex]:
         vocabulary = set(domain_terms) | set(lexicon.expansions)
         for entry in faq:
-            for phrasing in entry.phrasings:
+            for phrasing in _short(entry.phrasings):  # a story's everyday words (要是) are no typo targets
                 words = normalizer.whole_words(normalizer.clean(phrasing))
                 # 一层, 两块: a numeral and a measure word are what the text says, never a typo's target
                 # (秤一秤 would become 秤一层); domain terms such as 退一赔三 stay in through `domain_terms`.

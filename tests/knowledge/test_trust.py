@@ -173,6 +173,7 @@ def test_typos_are_corrected_only_when_likelier_than_the_text_as_written(knowled
     assert fix("卖家已读不回") == "卖家已读不回", "no typo is corrected to an everyday word (不会)"
     assert fix("用自己带的秤一秤") == "用自己带的秤一秤", "nor to a numeral phrase (一层)"
     assert fix("在药妆店买的") == "在药妆店买的", "nor across finals (妆/转)"
+    assert fix("能要十背赔偿") == "能要十倍赔偿", "nor to a story's everyday word (要十 -> 要是)"
 
 
 def test_an_entry_ruled_out_by_a_fact_is_not_offered(knowledge):
