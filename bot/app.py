@@ -92,24 +92,21 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
         body, content_type = metrics.exposition(backlogs)
         return Response(body, media_type=content_type)
 
-    routes = web.routes(lambda: holder["runtime"].engine, lambda: holder["runtime"].sessions,
-                        max_body_bytes=config.server.max_body_bytes)
+    routes = list(web.ROUTES)
     routes.append(Route("/healthz", healthz, methods=["GET"]))
     routes.append(Route("/metrics", metrics_page, methods=["GET"]))
     routes += staff_views.ROUTES
     if config.wechat.token:
         section = config.wechat
-        routes += wechat_mp.routes(
+        routes += wechat_mp.WeChatEndpoint(
             wechat_mp.WeChatSettings(section.path, section.token, section.app_id, section.aes_key,
                                      section.reply_budget_seconds, section.timestamp_window_seconds,
                                      section.max_body_bytes, section.kf_account),
-            lambda: holder["runtime"].engine, lambda: holder["runtime"].sessions,
             api=wechat_api(config), http=wechat_http, evidence_dir=config.app.data_dir / "evidence",
-        )
+        ).routes()
     if telegram is not None:
         routes += telegram.routes()
-    routes += quiz_web.routes(lambda: holder["runtime"].sessions, lambda: holder["runtime"].services,
-                              max_body_bytes=config.server.max_body_bytes)
+    routes += quiz_web.ROUTES
     endpoints = ((config.wechat.path, "wechat"), (config.telegram.path, "telegram"), ("/api/chat", "web"),
                  ("/api/quiz", "quiz"), ("/quiz", "quiz"), ("/staff", "staff"))
     app = Starlette(routes=routes, lifespan=lifespan,

@@ -6,7 +6,6 @@ The key of a question is sent only in the answer's response, after the server ha
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import resources
 
@@ -16,7 +15,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot import texts
-from bot.channels.web import read_limited
+from bot.channels.web import body_limit, read_limited
 from bot.core.messages import UserRef
 from bot.quiz import service
 from bot.quiz.service import QuizRefused, Served
@@ -26,120 +25,127 @@ CHANNEL = "web"
 MAX_ID = 128
 
 
-def routes(sessions: Callable[[], async_sessionmaker], services: Callable[[], Services], *,
-           max_body_bytes: int) -> list[Route]:
-    async def _json(request: Request) -> dict | Response:
-        raw = await read_limited(request, max_body_bytes)
-        if raw is None:
-            return _error(413, f"body larger than {max_body_bytes} bytes")
-        try:
-            body = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _error(400, "body is not valid JSON")
-        return body if isinstance(body, dict) else _error(400, "body must be a JSON object")
+async def _json(request: Request) -> dict | Response:
+    limit = body_limit(request)
+    raw = await read_limited(request, limit)
+    if raw is None:
+        return _error(413, f"body larger than {limit} bytes")
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _error(400, "body is not valid JSON")
+    return body if isinstance(body, dict) else _error(400, "body must be a JSON object")
 
-    async def page(_request: Request) -> Response:
-        return HTMLResponse(resources.files("bot.web").joinpath("quiz.html").read_text(encoding="utf-8"))
 
-    async def start(request: Request) -> Response:
-        body = await _json(request)
-        if isinstance(body, Response):
-            return body
-        player = _player(body)
-        if player is None:
-            return _error(400, "player_id must be a non-empty string of at most 128 characters")
-        name = str(body.get("name", ""))[:40]
-        try:
-            async with sessions().begin() as session:
-                served = await service.start(session, services().quiz_bank, services().quiz, player=player,
-                                             name=name, mode=str(body.get("mode", "daily")), now=_now(),
-                                             campaign=str(body.get("campaign", "")))
-        except QuizRefused as refused:
-            return _error(409, str(refused))
-        return JSONResponse({"question": _public(served)})
+async def page(_request: Request) -> Response:
+    return HTMLResponse(resources.files("bot.web").joinpath("quiz.html").read_text(encoding="utf-8"))
 
-    async def answer(request: Request) -> Response:
-        body = await _json(request)
-        if isinstance(body, Response):
-            return body
-        player, chosen, attempt_id = _player(body), body.get("chosen"), body.get("attempt_id")
-        if player is None or not isinstance(attempt_id, int) or not isinstance(chosen, list) or not all(
-                isinstance(c, int) and 0 <= c < 5 for c in chosen):
-            return _error(400, "player_id, attempt_id (integer) and chosen (list of option indexes) are required")
-        try:
-            async with sessions().begin() as session:
-                feedback = await service.answer(session, services().quiz_bank, services().quiz,
-                                                attempt_id=attempt_id, player=player, chosen=chosen, now=_now())
-                rank = None if feedback.next else await service.rank(session, feedback.attempt)
-        except QuizRefused as refused:
-            return _error(409, str(refused))
-        question, attempt = feedback.question, feedback.attempt
-        result = None
-        if feedback.next is None:
-            result = {"score": attempt.score, "total": len(attempt.questions), "seconds": attempt.total_ms // 1000,
-                      "rank": rank, "passed": service.passed(attempt, services().quiz),
-                      "share": texts.QUIZ_SHARE.format(score=attempt.score, total=len(attempt.questions), rank=rank)}
-        return JSONResponse({
-            "correct": feedback.correct, "in_time": feedback.in_time, "answer": sorted(question.answer),
-            "explanation": question.explanation, "question_id": question.id,
-            "citation": {"law": question.law, "article": question.article},
-            "next": _public(feedback.next) if feedback.next else None, "result": result,
-        })
 
-    async def article(request: Request) -> Response:
-        """The full text of the article a question rests on (tap to read)."""
-        number = request.query_params.get("article", "")
-        law = request.query_params.get("law", "")
-        found = services().knowledge.library.article(law, int(number)) if number.isdigit() else None
-        if found is None:
-            return _error(404, "article not loaded")
-        return JSONResponse({"law": found.law, "article": found.number, "text": found.text})
+async def start(request: Request) -> Response:
+    body = await _json(request)
+    if isinstance(body, Response):
+        return body
+    player = _player(body)
+    if player is None:
+        return _error(400, "player_id must be a non-empty string of at most 128 characters")
+    name = str(body.get("name", ""))[:40]
+    try:
+        async with _sessions(request).begin() as session:
+            served = await service.start(session, _services(request).quiz_bank, _services(request).quiz, player=player,
+                                         name=name, mode=str(body.get("mode", "daily")), now=_now(),
+                                         campaign=str(body.get("campaign", "")))
+    except QuizRefused as refused:
+        return _error(409, str(refused))
+    return JSONResponse({"question": _public(served)})
 
-    async def leaderboard(request: Request) -> Response:
-        scope = request.query_params.get("scope", "day")
-        if scope not in ("day", "campaign", "all"):
-            return _error(400, "scope is day, campaign or all")
-        today = _now().astimezone(services().quiz.timezone).date()
-        async with sessions()() as session:
-            best = await service.leaderboard(session, scope=scope, day=today,
-                                             campaign=request.query_params.get("campaign", ""))
-        return JSONResponse({"scope": scope, "entries": [
-            {"rank": place, "name": row.display_name, "score": row.score, "seconds": row.total_ms // 1000}
-            for place, row in enumerate(best, 1)
-        ]})
 
-    async def report(request: Request) -> Response:
-        body = await _json(request)
-        if isinstance(body, Response):
-            return body
-        player_id = body.get("player_id")
-        if not isinstance(player_id, str) or not player_id.strip() or len(player_id) > MAX_ID:
-            return _error(400, "player_id is required")
-        try:
-            async with sessions().begin() as session:
-                await service.report_question(session, services().quiz_bank, user=UserRef(CHANNEL, player_id),
-                                              question_id=str(body.get("question_id", "")),
-                                              note=str(body.get("note", "")), now=_now())
-        except QuizRefused as refused:
-            return _error(404, str(refused))
-        return JSONResponse({"ok": True, "message": texts.QUIZ_REPORT_DONE})
+async def answer(request: Request) -> Response:
+    body = await _json(request)
+    if isinstance(body, Response):
+        return body
+    player, chosen, attempt_id = _player(body), body.get("chosen"), body.get("attempt_id")
+    if player is None or not isinstance(attempt_id, int) or not isinstance(chosen, list) or not all(
+            isinstance(c, int) and 0 <= c < 5 for c in chosen):
+        return _error(400, "player_id, attempt_id (integer) and chosen (list of option indexes) are required")
+    try:
+        async with _sessions(request).begin() as session:
+            feedback = await service.answer(session, _services(request).quiz_bank, _services(request).quiz,
+                                            attempt_id=attempt_id, player=player, chosen=chosen, now=_now())
+            rank = None if feedback.next else await service.rank(session, feedback.attempt)
+    except QuizRefused as refused:
+        return _error(409, str(refused))
+    question, attempt = feedback.question, feedback.attempt
+    result = None
+    if feedback.next is None:
+        result = {"score": attempt.score, "total": len(attempt.questions), "seconds": attempt.total_ms // 1000,
+                  "rank": rank, "passed": service.passed(attempt, _services(request).quiz),
+                  "share": texts.QUIZ_SHARE.format(score=attempt.score, total=len(attempt.questions), rank=rank)}
+    return JSONResponse({
+        "correct": feedback.correct, "in_time": feedback.in_time, "answer": sorted(question.answer),
+        "explanation": question.explanation, "question_id": question.id,
+        "citation": {"law": question.law, "article": question.article},
+        "next": _public(feedback.next) if feedback.next else None, "result": result,
+    })
 
-    async def campaigns(_request: Request) -> Response:
-        today = _now().astimezone(services().quiz.timezone).date()
-        return JSONResponse({"campaigns": [
-            {"code": c.code, "title": c.title, "questions": c.questions, "pass_mark": c.pass_mark}
-            for c in services().quiz.campaigns if c.start <= today <= c.end
-        ]})
 
-    return [
-        Route("/quiz", page, methods=["GET"]),
-        Route("/api/quiz/start", start, methods=["POST"]),
-        Route("/api/quiz/answer", answer, methods=["POST"]),
-        Route("/api/quiz/article", article, methods=["GET"]),
-        Route("/api/quiz/leaderboard", leaderboard, methods=["GET"]),
-        Route("/api/quiz/report", report, methods=["POST"]),
-        Route("/api/quiz/campaigns", campaigns, methods=["GET"]),
-    ]
+async def article(request: Request) -> Response:
+    """The full text of the article a question rests on (tap to read)."""
+    number = request.query_params.get("article", "")
+    law = request.query_params.get("law", "")
+    found = _services(request).knowledge.library.article(law, int(number)) if number.isdigit() else None
+    if found is None:
+        return _error(404, "article not loaded")
+    return JSONResponse({"law": found.law, "article": found.number, "text": found.text})
+
+
+async def leaderboard(request: Request) -> Response:
+    scope = request.query_params.get("scope", "day")
+    if scope not in ("day", "campaign", "all"):
+        return _error(400, "scope is day, campaign or all")
+    today = _now().astimezone(_services(request).quiz.timezone).date()
+    async with _sessions(request)() as session:
+        best = await service.leaderboard(session, scope=scope, day=today,
+                                         campaign=request.query_params.get("campaign", ""))
+    return JSONResponse({"scope": scope, "entries": [
+        {"rank": place, "name": row.display_name, "score": row.score, "seconds": row.total_ms // 1000}
+        for place, row in enumerate(best, 1)
+    ]})
+
+
+async def report(request: Request) -> Response:
+    body = await _json(request)
+    if isinstance(body, Response):
+        return body
+    player_id = body.get("player_id")
+    if not isinstance(player_id, str) or not player_id.strip() or len(player_id) > MAX_ID:
+        return _error(400, "player_id is required")
+    try:
+        async with _sessions(request).begin() as session:
+            await service.report_question(session, _services(request).quiz_bank, user=UserRef(CHANNEL, player_id),
+                                          question_id=str(body.get("question_id", "")),
+                                          note=str(body.get("note", "")), now=_now())
+    except QuizRefused as refused:
+        return _error(404, str(refused))
+    return JSONResponse({"ok": True, "message": texts.QUIZ_REPORT_DONE})
+
+
+async def campaigns(request: Request) -> Response:
+    today = _now().astimezone(_services(request).quiz.timezone).date()
+    return JSONResponse({"campaigns": [
+        {"code": c.code, "title": c.title, "questions": c.questions, "pass_mark": c.pass_mark}
+        for c in _services(request).quiz.campaigns if c.start <= today <= c.end
+    ]})
+
+
+ROUTES = [
+    Route("/quiz", page, methods=["GET"]),
+    Route("/api/quiz/start", start, methods=["POST"]),
+    Route("/api/quiz/answer", answer, methods=["POST"]),
+    Route("/api/quiz/article", article, methods=["GET"]),
+    Route("/api/quiz/leaderboard", leaderboard, methods=["GET"]),
+    Route("/api/quiz/report", report, methods=["POST"]),
+    Route("/api/quiz/campaigns", campaigns, methods=["GET"]),
+]
 
 
 def _public(served: Served) -> dict:
@@ -155,6 +161,14 @@ def _player(body: dict) -> str | None:
     if not isinstance(player_id, str) or not player_id.strip() or len(player_id) > MAX_ID:
         return None
     return service.player_of(UserRef(CHANNEL, player_id.strip()))
+
+
+def _services(request: Request) -> Services:
+    return request.app.state.runtime.services
+
+
+def _sessions(request: Request) -> async_sessionmaker:
+    return request.app.state.runtime.sessions
 
 
 def _error(status: int, message: str) -> JSONResponse:

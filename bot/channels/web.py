@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import resources
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from bot.core.engine import Engine, TurnConflict
+from bot.core.engine import TurnConflict
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
 from bot.core.outbox import take_pending
 from bot.db import as_utc
@@ -69,61 +67,68 @@ def render(replies: tuple[Reply, ...]) -> dict:
     ]}
 
 
-def routes(engine: Callable[[], Engine], sessions: Callable[[], async_sessionmaker], *,
-           max_body_bytes: int) -> list[Route]:
-    """`engine` and `sessions` return the running ones (they exist only after the app has started)."""
+def body_limit(request: Request) -> int:
+    """The largest request body accepted ([server] max_body_bytes of the running app)."""
+    return request.app.state.runtime.config.server.max_body_bytes
 
-    async def chat(request: Request) -> Response:
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > max_body_bytes:
-            return _error(413, f"body larger than {max_body_bytes} bytes")
-        try:
-            raw = await read_limited(request, max_body_bytes)
-        except ClientDisconnect:
-            return Response(status_code=400)
-        if raw is None:
-            return _error(413, f"body larger than {max_body_bytes} bytes")
-        try:
-            message = to_incoming(json.loads(raw))
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return _error(400, "body is not valid JSON")
-        except BadRequest as exc:
-            return _error(400, str(exc))
-        try:
-            replies = await engine().handle(message)
-        except TurnConflict:
-            log.warning("web turn gave up after repeated conflicts")
-            return _error(503, "busy, please retry")
-        return JSONResponse(render(replies))
 
-    async def updates(request: Request) -> Response:
-        """Messages from staff and status notices waiting for this web user (the page polls this)."""
-        user_id = request.query_params.get("user_id", "")
-        if not user_id.strip() or len(user_id) > MAX_ID_CHARS or LONE_SURROGATE.search(user_id):
-            return _error(400, f"user_id must be a non-empty string of at most {MAX_ID_CHARS} characters")
-        async with sessions().begin() as session:
-            replies = await take_pending(session, UserRef(CHANNEL, user_id.strip()), datetime.now(UTC))
-        return JSONResponse(render(tuple(replies)))
+async def chat(request: Request) -> Response:
+    limit = body_limit(request)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return _error(413, f"body larger than {limit} bytes")
+    try:
+        raw = await read_limited(request, limit)
+    except ClientDisconnect:
+        return Response(status_code=400)
+    if raw is None:
+        return _error(413, f"body larger than {limit} bytes")
+    try:
+        message = to_incoming(json.loads(raw))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _error(400, "body is not valid JSON")
+    except BadRequest as exc:
+        return _error(400, str(exc))
+    try:
+        replies = await request.app.state.runtime.engine.handle(message)
+    except TurnConflict:
+        log.warning("web turn gave up after repeated conflicts")
+        return _error(503, "busy, please retry")
+    return JSONResponse(render(replies))
 
-    async def latest_warnings(_request: Request) -> Response:
-        """The latest consumer warnings, shown above the chat."""
-        async with sessions()() as session:
-            published = await warnings.latest(session)
-        return JSONResponse({"warnings": [
-            {"title": w.title, "body": w.body, "published_at": as_utc(w.published_at).date().isoformat()}
-            for w in published
-        ]})
 
-    async def page(_request: Request) -> Response:
-        html = resources.files("bot.web").joinpath("chat.html").read_text(encoding="utf-8")
-        return HTMLResponse(html)
+async def updates(request: Request) -> Response:
+    """Messages from staff and status notices waiting for this web user (the page polls this)."""
+    user_id = request.query_params.get("user_id", "")
+    if not user_id.strip() or len(user_id) > MAX_ID_CHARS or LONE_SURROGATE.search(user_id):
+        return _error(400, f"user_id must be a non-empty string of at most {MAX_ID_CHARS} characters")
+    async with request.app.state.runtime.sessions.begin() as session:
+        replies = await take_pending(session, UserRef(CHANNEL, user_id.strip()), datetime.now(UTC))
+    return JSONResponse(render(tuple(replies)))
 
-    return [
-        Route("/api/chat", chat, methods=["POST"]),
-        Route("/api/chat/updates", updates, methods=["GET"]),
-        Route("/api/warnings", latest_warnings, methods=["GET"]),
-        Route("/", page, methods=["GET"]),
-    ]
+
+async def latest_warnings(request: Request) -> Response:
+    """The latest consumer warnings, shown above the chat."""
+    async with request.app.state.runtime.sessions() as session:
+        published = await warnings.latest(session)
+    return JSONResponse({"warnings": [
+        {"title": w.title, "body": w.body, "published_at": as_utc(w.published_at).date().isoformat()}
+        for w in published
+    ]})
+
+
+async def page(_request: Request) -> Response:
+    html = resources.files("bot.web").joinpath("chat.html").read_text(encoding="utf-8")
+    return HTMLResponse(html)
+
+
+ROUTES = [
+    Route("/api/chat", chat, methods=["POST"]),
+    Route("/api/chat/updates", updates, methods=["GET"]),
+    Route("/api/warnings", latest_warnings, methods=["GET"]),
+    Route("/", page, methods=["GET"]),
+]
+"""The web chat's routes; endpoints reach the running runtime through `request.app.state`."""
 
 
 async def read_limited(request: Request, limit: int) -> bytes | None:

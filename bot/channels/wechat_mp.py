@@ -28,6 +28,7 @@ from starlette.routing import Route
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.messages import BaseMessage
 from wechatpy.replies import TextReply
 
 from bot import texts
@@ -35,7 +36,6 @@ from bot.channels import evidence
 from bot.channels.web import read_limited
 from bot.channels.wechat_sender import ApiError, WeChatApi, fetch_media, send_typing
 from bot.core import outbox
-from bot.core.engine import Engine
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
 
 log = logging.getLogger(__name__)
@@ -128,44 +128,71 @@ def transfer_xml(account_id: str, openid: str, kf_account: str) -> str:
     return ET.tostring(root, encoding="unicode")
 
 
-def routes(settings: WeChatSettings, engine: Callable[[], Engine], sessions: Callable[[], async_sessionmaker], *,
-           api: WeChatApi | None, http: Callable[[], httpx.AsyncClient], evidence_dir: Path) -> list[Route]:
-    """`api` (app id and secret configured) lets photos be fetched and slow answers show "typing", over
+class WeChatEndpoint:
+    """The official account's server URL: URL verification (GET) and pushed messages (POST).
+
+    `api` (app id and secret configured) lets photos be fetched and slow answers show "typing", over
     `http`, one client for the process: a client per call would build a TLS context each time (tens of
-    milliseconds of CPU), which under overload made every late answer slower still."""
-    crypto = WeChatCrypto(settings.token, settings.aes_key, settings.app_id) if settings.aes_key else None
+    milliseconds of CPU), which under overload made every late answer slower still. The engine and the
+    sessions are the running ones, from `request.app.state.runtime`.
+    """
 
-    def fresh(timestamp: str) -> bool:
-        return timestamp.isdigit() and abs(time.time() - int(timestamp)) <= settings.timestamp_window_seconds
+    def __init__(self, settings: WeChatSettings, *, api: WeChatApi | None, http: Callable[[], httpx.AsyncClient],
+                 evidence_dir: Path) -> None:
+        self.settings, self.api, self.http, self.evidence_dir = settings, api, http, evidence_dir
+        self.crypto = WeChatCrypto(settings.token, settings.aes_key, settings.app_id) if settings.aes_key else None
+        self._typing: set[asyncio.Task] = set()
+        """"Typing" notices in flight (kept so that they are not collected before they run)."""
 
-    def authentic(query) -> bool:
+    def routes(self) -> list[Route]:
+        return [
+            Route(self.settings.path, self.verify_url, methods=["GET"]),
+            Route(self.settings.path, self.receive, methods=["POST"]),
+        ]
+
+    def authentic(self, query) -> bool:
         """Signed with our token, and not a replay from outside the time window."""
         timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
-        return fresh(timestamp) and signed(signature_of(settings.token, timestamp, nonce), query.get("signature", ""))
+        fresh = timestamp.isdigit() and abs(time.time() - int(timestamp)) <= self.settings.timestamp_window_seconds
+        return fresh and signed(signature_of(self.settings.token, timestamp, nonce), query.get("signature", ""))
 
-    async def verify_url(request: Request) -> Response:
-        if not authentic(request.query_params):
+    async def verify_url(self, request: Request) -> Response:
+        if not self.authentic(request.query_params):
             return PlainTextResponse("invalid signature", status_code=400)
         return PlainTextResponse(request.query_params.get("echostr", ""))
 
-    async def receive(request: Request) -> Response:
-        query = request.query_params
-        timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
-        if not authentic(query):
+    async def receive(self, request: Request) -> Response:
+        """Answer within WeChat's budget with a passive reply, or "success" and the answer through the outbox."""
+        if not self.authentic(request.query_params):
             return PlainTextResponse("invalid signature", status_code=400)
-        body = await read_limited(request, settings.max_body_bytes)
+        read = await self._read(request)
+        if isinstance(read, Response):
+            return read
+        message, incoming = read
+        runtime = request.app.state.runtime
+        if incoming.kind is MessageKind.MEDIA and self.api is not None:
+            incoming = await _keep_evidence(incoming, self.api, runtime.sessions, self.http(), self.evidence_dir)
+        replies = await self._turn(runtime, incoming)
+        if not replies:
+            return PlainTextResponse(SUCCESS)
+        return self._passive_reply(request, message, replies)
+
+    async def _read(self, request: Request) -> tuple[BaseMessage, IncomingMessage] | Response:
+        """The pushed message, or the response that ends the request (refused, unreadable, nothing to do)."""
+        query = request.query_params
+        body = await read_limited(request, self.settings.max_body_bytes)
         if body is None:
             log.warning("wechat push over the size cap")
             return PlainTextResponse(SUCCESS)
         if any(marker in body for marker in FORBIDDEN_XML):
             log.warning("wechat push with an entity declaration refused")
             return PlainTextResponse(SUCCESS)
-        encrypted = query.get("encrypt_type") == "aes"
+        if query.get("encrypt_type") == "aes" and self.crypto is None:
+            return PlainTextResponse("safe mode is not configured", status_code=400)
         try:
-            if encrypted:
-                if crypto is None:
-                    return PlainTextResponse("safe mode is not configured", status_code=400)
-                xml = crypto.decrypt_message(body, query.get("msg_signature", ""), timestamp, nonce)
+            if query.get("encrypt_type") == "aes":
+                xml = self.crypto.decrypt_message(body, query.get("msg_signature", ""), query.get("timestamp", ""),
+                                                  query.get("nonce", ""))
             else:
                 xml = body.decode("utf-8")
             message = parse_message(xml)
@@ -175,39 +202,37 @@ def routes(settings: WeChatSettings, engine: Callable[[], Engine], sessions: Cal
         except Exception:  # malformed XML or an unknown shape: WeChat must get an answer, never a 500
             log.warning("wechat push could not be parsed")
             return PlainTextResponse(SUCCESS)
-        if incoming is None:
-            return PlainTextResponse(SUCCESS)
-        if incoming.kind is MessageKind.MEDIA and api is not None:
-            incoming = await _keep_evidence(incoming, api, sessions(), http(), evidence_dir)
-        delivery = _Delivery(time.monotonic() + settings.reply_budget_seconds)
-        turn = asyncio.ensure_future(engine().handle(incoming, within_turn=delivery.queue_if_late))
+        return PlainTextResponse(SUCCESS) if incoming is None else (message, incoming)
+
+    async def _turn(self, runtime, incoming: IncomingMessage) -> tuple[Reply, ...]:
+        """The turn's replies if they are ready within the budget; () once they go through the outbox."""
+        budget = self.settings.reply_budget_seconds
+        delivery = _Delivery(time.monotonic() + budget)
+        turn = asyncio.ensure_future(runtime.engine.handle(incoming, within_turn=delivery.queue_if_late))
         try:
-            replies = await asyncio.wait_for(asyncio.shield(turn), settings.reply_budget_seconds)
+            return await asyncio.wait_for(asyncio.shield(turn), budget)
         except TimeoutError:
             if delivery.decide(_OUTBOX) == _PASSIVE:
-                replies = await turn  # it is committing with the answer meant for this response
-            else:
-                if api is not None:
-                    asyncio.ensure_future(send_typing(sessions(), api, http(), incoming.user.external_id,
-                                                      datetime.now(UTC)))
-                log.info("wechat turn over budget: answered through the outbox")
-                return PlainTextResponse(SUCCESS)
-        if not replies:
-            return PlainTextResponse(SUCCESS)
+                return await turn  # it is committing with the answer meant for this response
+        if self.api is not None:
+            typing = asyncio.create_task(send_typing(runtime.sessions, self.api, self.http(),
+                                                     incoming.user.external_id, datetime.now(UTC)))
+            self._typing.add(typing)
+            typing.add_done_callback(self._typing.discard)
+        log.info("wechat turn over budget: answered through the outbox")
+        return ()
+
+    def _passive_reply(self, request: Request, message: BaseMessage, replies: tuple[Reply, ...]) -> Response:
         if any(r.handoff for r in replies):
-            reply = transfer_xml(message.target, message.source, settings.kf_account)
+            reply = transfer_xml(message.target, message.source, self.settings.kf_account)
         else:
             # wechatpy wraps the content in one CDATA section: a "]]>" in it must be split across two.
             content = render_text(replies).replace("]]>", "]]]]><![CDATA[>")
             reply = TextReply(source=message.target, target=message.source, content=content).render()
-        if encrypted:
-            reply = crypto.encrypt_message(reply, nonce, timestamp)
+        query = request.query_params
+        if query.get("encrypt_type") == "aes":
+            reply = self.crypto.encrypt_message(reply, query.get("nonce", ""), query.get("timestamp", ""))
         return Response(reply, media_type="application/xml")
-
-    return [
-        Route(settings.path, verify_url, methods=["GET"]),
-        Route(settings.path, receive, methods=["POST"]),
-    ]
 
 
 async def _keep_evidence(incoming: IncomingMessage, api: WeChatApi, sessions: async_sessionmaker,
