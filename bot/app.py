@@ -37,28 +37,14 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
     telegram_wake = asyncio.Event()
     telegram = telegram_channel(config, lambda: holder["runtime"], telegram_wake.set)
 
-    def wechat_http() -> httpx.AsyncClient:
-        """The process's client for WeChat API calls made during a request, made on first use (its TLS
-        context is the costly part). It keeps no idle connections, so nothing is left to close."""
-        if "wechat_http" not in holder:
-            holder["wechat_http"] = httpx.AsyncClient(timeout=wechat_mp.API_TIMEOUT_SECONDS,
-                                                      limits=httpx.Limits(max_keepalive_connections=0))
-        return holder["wechat_http"]
-
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        own = runtime is None
         holder["runtime"] = app.state.runtime = runtime or await start_runtime(config, migrate=False)
         log.info("ready: %d FAQ entries, %d statutes", len(holder["runtime"].services.knowledge.faq),
                  len(holder["runtime"].services.knowledge.library))
-        background = [asyncio.create_task(run_forever(holder["runtime"].sessions, holder["runtime"].services.staff))]
         if telegram is not None:
             await start_telegram_client(telegram)
-            background.append(asyncio.create_task(
-                telegram_sender.run_forever(lambda: holder["runtime"].sessions, telegram.bot, telegram_wake)))
-        api = wechat_api(config)
-        if api is not None:
-            background.append(asyncio.create_task(wechat_sender.run_forever(lambda: holder["runtime"].sessions, api)))
+        background = background_tasks(config, holder["runtime"], telegram, telegram_wake)
         try:
             yield
         finally:
@@ -66,47 +52,14 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
                 task.cancel()
             if telegram is not None:
                 await telegram.bot.shutdown()
-            if own:
+            if runtime is None:
                 await holder["runtime"].close()
 
-    async def healthz(_request: Request) -> Response:
-        current = holder.get("runtime")
-        if current is None:
-            return JSONResponse({"ok": False, "database": False, "knowledge": False}, status_code=503)
-        try:
-            async with current.database.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-            database_ok = True
-        except Exception:  # any failure to reach the database means unhealthy, whatever the driver raised
-            log.exception("health check: database unreachable")
-            database_ok = False
-        knowledge_ok = bool(current.services.knowledge.faq)
-        ok = database_ok and knowledge_ok
-        return JSONResponse({"ok": ok, "database": database_ok, "knowledge": knowledge_ok},
-                            status_code=200 if ok else 503)
-
-    async def metrics_page(_request: Request) -> Response:
-        current = holder["runtime"]
-        async with current.sessions() as session:
-            backlogs = await metrics.read_backlogs(session, current.services.staff.timezone)
-        body, content_type = metrics.exposition(backlogs)
-        return Response(body, media_type=content_type)
-
-    routes = list(web.ROUTES)
-    routes.append(Route("/healthz", healthz, methods=["GET"]))
-    routes.append(Route("/metrics", metrics_page, methods=["GET"]))
-    routes += staff_views.ROUTES
-    if config.wechat.token:
-        section = config.wechat
-        routes += wechat_mp.WeChatEndpoint(
-            wechat_mp.WeChatSettings(section.path, section.token, section.app_id, section.aes_key,
-                                     section.reply_budget_seconds, section.timestamp_window_seconds,
-                                     section.max_body_bytes, section.kf_account),
-            api=wechat_api(config), http=wechat_http, evidence_dir=config.app.data_dir / "evidence",
-        ).routes()
+    routes = [*web.ROUTES, Route("/healthz", healthz, methods=["GET"]),
+              Route("/metrics", metrics_page, methods=["GET"]),
+              *staff_views.ROUTES, *quiz_web.ROUTES, *wechat_routes(config)]
     if telegram is not None:
         routes += telegram.routes()
-    routes += quiz_web.ROUTES
     endpoints = ((config.wechat.path, "wechat"), (config.telegram.path, "telegram"), ("/api/chat", "web"),
                  ("/api/quiz", "quiz"), ("/quiz", "quiz"), ("/staff", "staff"))
     app = Starlette(routes=routes, lifespan=lifespan,
@@ -115,6 +68,69 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
     if runtime is not None:
         app.state.runtime = runtime
     return app
+
+
+def background_tasks(config: Config, runtime: Runtime, telegram: TelegramChannel | None,
+                     telegram_wake: asyncio.Event) -> list[asyncio.Task]:
+    """The worker's loops: the escalation sweeper, and each configured channel's outbox sender."""
+    tasks = [asyncio.create_task(run_forever(runtime.sessions, runtime.services.staff))]
+    if telegram is not None:
+        tasks.append(asyncio.create_task(telegram_sender.run_forever(lambda: runtime.sessions, telegram.bot,
+                                                                     telegram_wake)))
+    api = wechat_api(config)
+    if api is not None:
+        tasks.append(asyncio.create_task(wechat_sender.run_forever(lambda: runtime.sessions, api)))
+    return tasks
+
+
+def wechat_routes(config: Config) -> list[Route]:
+    """The official account's server URL, when its token is configured."""
+    section = config.wechat
+    if not section.token:
+        return []
+    client: list[httpx.AsyncClient] = []
+
+    def http() -> httpx.AsyncClient:
+        """The process's client for WeChat API calls made during a request, made on first use (its TLS
+        context is the costly part). It keeps no idle connections, so nothing is left to close."""
+        if not client:
+            client.append(httpx.AsyncClient(timeout=wechat_mp.API_TIMEOUT_SECONDS,
+                                            limits=httpx.Limits(max_keepalive_connections=0)))
+        return client[0]
+
+    settings = wechat_mp.WeChatSettings(section.path, section.token, section.app_id, section.aes_key,
+                                        section.reply_budget_seconds, section.timestamp_window_seconds,
+                                        section.max_body_bytes, section.kf_account)
+    return wechat_mp.WeChatEndpoint(settings, api=wechat_api(config), http=http,
+                                    evidence_dir=config.app.data_dir / "evidence").routes()
+
+
+async def healthz(request: Request) -> Response:
+    """200 when the database answers and the knowledge base is loaded; 503 otherwise."""
+    current = getattr(request.app.state, "runtime", None)
+    if current is None:
+        return JSONResponse({"ok": False, "database": False, "knowledge": False}, status_code=503)
+    try:
+        async with current.database.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        database_ok = True
+    except Exception:  # any failure to reach the database means unhealthy, whatever the driver raised
+        log.exception("health check: database unreachable")
+        database_ok = False
+    knowledge_ok = bool(current.services.knowledge.faq)
+    ok = database_ok and knowledge_ok
+    return JSONResponse({"ok": ok, "database": database_ok, "knowledge": knowledge_ok},
+                        status_code=200 if ok else 503)
+
+
+async def metrics_page(request: Request) -> Response:
+    current = request.app.state.runtime
+    async with current.sessions() as session:
+        backlogs = await metrics.read_backlogs(session, current.services.staff.timezone)
+    body, content_type = metrics.exposition(backlogs)
+    return Response(body, media_type=content_type)
+
+
 
 
 def telegram_channel(
