@@ -145,11 +145,11 @@ class WeChat:
         self.tally.sent += 1
         if self.rng.random() < self.storm:  # WeChat sometimes sends a push twice at once
             self.tally.storm_copies += 1
-            copy = asyncio.ensure_future(self._attempts(openid, xml, count=False))
-            answer = await self._attempts(openid, xml)
+            copy = asyncio.ensure_future(self._attempts(xml, count=False))
+            answer = await self._attempts(xml)
             await copy
         else:
-            answer = await self._attempts(openid, xml)
+            answer = await self._attempts(xml)
         if answer is None:
             self.tally.unanswered += 1
         elif answer == "":
@@ -158,7 +158,7 @@ class WeChat:
             self.tally.passive += 1
         return answer
 
-    async def _attempts(self, openid: str, xml: str, *, count: bool = True) -> str | None:
+    async def _attempts(self, xml: str, *, count: bool = True) -> str | None:
         for attempt in range(1 + WECHAT_RETRIES):
             started = time.perf_counter()
             params, body = self.platform.signed_post(xml)

@@ -347,18 +347,27 @@ def _convert(key: str, hint: object, value: object, base_dir: Path) -> object:
         (_key_type, item_type) = typing.get_args(hint)
         return {str(k): _convert(f"{key}.{k}", item_type, v, base_dir) for k, v in value.items()}
     if origin is tuple:
-        (item_type, _ellipsis) = typing.get_args(hint)
-        if isinstance(value, str):
-            separator = os.pathsep if item_type is Path else ","
-            value = [part for part in value.split(separator) if part.strip()]
-        if not isinstance(value, list):
-            raise ConfigError(f"{key}: expected a list, got {value!r}")
-        return tuple(_convert(f"{key}[{i}]", item_type, item, base_dir) for i, item in enumerate(value))
+        return _convert_list(key, typing.get_args(hint)[0], value, base_dir)
     if hint is Path:
         if not isinstance(value, str):
             raise ConfigError(f"{key}: expected a path string, got {value!r}")
         path = Path(value).expanduser()
         return path if path.is_absolute() else base_dir / path
+    return _convert_scalar(key, hint, value)
+
+
+def _convert_list(key: str, item_type: object, value: object, base_dir: Path) -> tuple:
+    """A TOML list, or from the environment a string split at commas (paths: at the OS path separator)."""
+    if isinstance(value, str):
+        separator = os.pathsep if item_type is Path else ","
+        value = [part for part in value.split(separator) if part.strip()]
+    if not isinstance(value, list):
+        raise ConfigError(f"{key}: expected a list, got {value!r}")
+    return tuple(_convert(f"{key}[{i}]", item_type, item, base_dir) for i, item in enumerate(value))
+
+
+def _convert_scalar(key: str, hint: object, value: object) -> object:
+    """A bool, number or string; environment values arrive as strings."""
     if hint is bool:
         if isinstance(value, str) and value.lower() in {"1", "true", "yes", "0", "false", "no"}:
             return value.lower() in {"1", "true", "yes"}

@@ -85,7 +85,7 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415 (alembic only when asked)
 
     async with engine.connect() as connection:
         return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())

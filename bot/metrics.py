@@ -1,4 +1,5 @@
-"""Prometheus metrics: what the turns did (counted in each worker) and what waits (read from the database).
+"""Prometheus exposition: what the turns did (bot/core/turn_metrics.py, counted in each worker), request
+times, and what waits (read from the database).
 
 Counters and histograms live in the process that handled the turn. With several workers
 `weiquan serve` sets PROMETHEUS_MULTIPROC_DIR before they start, so prometheus_client keeps them in
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
@@ -24,27 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.complaints.models import CaseRow
 from bot.core.tables import OutboxRow
+from bot.core.turn_metrics import SECONDS_BUCKETS
 from bot.staff.models import HandoffRow
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
-TURNS = Counter("weiquan_turns", "Turns handled (duplicates excluded)", ["channel", "route", "outcome"])
-SECONDS_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 4.0, 5.0, 10.0)
-"""Up to WeChat's limits: 4 s (our reply budget) and 5 s (its wait)."""
-TURN_SECONDS = Histogram("weiquan_turn_seconds", "Time from the engine taking a message to its saved turn",
-                         ["channel"], buckets=SECONDS_BUCKETS)
-DEDUP_HITS = Counter("weiquan_dedup_hits", "Retried messages answered from the stored replies", ["channel"])
 REQUEST_SECONDS = Histogram("weiquan_http_request_seconds", "Time from a request reaching the app to its response",
                             ["endpoint"], buckets=SECONDS_BUCKETS)
-
-
-def record_turn(channel: str, route: str, outcome: str, seconds: float) -> None:
-    TURNS.labels(channel, route, outcome).inc()
-    TURN_SECONDS.labels(channel).observe(seconds)
-
-
-def record_duplicate(channel: str) -> None:
-    DEDUP_HITS.labels(channel).inc()
 
 
 class RequestTimer:

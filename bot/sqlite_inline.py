@@ -146,7 +146,7 @@ class InlineSQLiteDialect(SQLiteDialect_aiosqlite):
     def import_dbapi(cls) -> _Driver:
         return _Driver()
 
-    def retrieve_dbapi_version(self, dbapi: Any) -> tuple[int, ...]:
+    def retrieve_dbapi_version(self, dbapi: Any) -> tuple[int, ...]:  # noqa: ARG002 (SQLAlchemy's signature)
         return sqlite3.sqlite_version_info
 
 

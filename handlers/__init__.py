@@ -19,8 +19,6 @@ MENU_WORDS = (
     "菜单", "帮助", "开始", "你好", "您好", "你好呀", "您好呀", "哈喽", "嗨", "在吗", "在不在", "有人吗",
     "hi", "hello", "主菜单", "功能", "你能做什么",
 )
-HUMAN_WORDS = ("人工", "客服", "真人", "人工服务", "转人工", "人工客服", "找客服", "找人工")
-HUMAN_PHRASES = ("转人工", "人工服务", "人工客服", "找客服", "找人工", "要人工", "接人工")
 COMPLAINT_WORDS = ("投诉", "举报", "我要投诉", "我要举报", "投诉商家", "举报商家", "投诉举报", "我想投诉", "我想举报")
 COMPLAINT_INTENT = r"^(?:我|我们)?(?:要|想|想要|需要|准备|打算|申请|帮我|我要)(?:去)?(?:投诉|举报)"
 STATUS_WORDS = ("查进度", "进度", "我的投诉", "我的举报", "投诉进度", "举报进度", "查询进度", "查投诉", "办理进度")
@@ -43,7 +41,8 @@ ROUTES = (
     Route("ask", any_of(payload_is("ask"), says((), commands=("ask",))), menu.ask_prompt),
     Route(
         "human",
-        any_of(payload_is("human"), says(HUMAN_WORDS, commands=("human",)), says_phrase(HUMAN_PHRASES, max_chars=12)),
+        any_of(payload_is("human"), says(escalation.HUMAN_WORDS, commands=("human",)),
+               says_phrase(escalation.HUMAN_PHRASES, max_chars=12)),
         escalation.request_human,
     ),
     Route(
@@ -66,7 +65,7 @@ ROUTES = (
     Route("unknown_command", is_slash_command, menu.unknown_command),
     Route("stale_button", kind_is(MessageKind.BUTTON), menu.stale_button),
 )
-FALLBACK = Route("qa", lambda turn: True, qa.answer_question)
+FALLBACK = Route("qa", lambda _turn: True, qa.answer_question)
 
 
 def build_router() -> Router:

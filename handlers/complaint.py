@@ -12,12 +12,15 @@ import functools
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.answer_replies import render_answer
 from bot.complaints import service, steps
+from bot.complaints.drafts import CaseDraft, Party
+from bot.complaints.jurisdiction import Business
 from bot.complaints.parsing import parse_amount, parse_date, parse_phone
 from bot.core.dialogs import Outcome, Turn
 from bot.core.forms import (
@@ -38,8 +41,6 @@ from bot.services import Services
 from handlers import escalation
 from handlers.matchers import command_text
 from knowledge.claims import ClaimBook
-
-HUMAN_WORDS = {"人工", "转人工", "人工服务", "人工客服", "找人工", "客服"}
 
 FORM_NAME = "complaint"
 DEMANDS = ("退货", "退款", "更换", "维修", "赔偿", "其他")
@@ -286,7 +287,7 @@ async def continue_dialog(turn: Turn) -> Outcome:
         return _outcome(turn, start(form, now))
     if turn.conversation.idle and turn.conversation.step != f"{FORM_NAME}.resume":
         return _outcome(turn, resume_prompt(form, draft, now))
-    if turn.message.kind is MessageKind.TEXT and command_text(turn) in HUMAN_WORDS:
+    if turn.message.kind is MessageKind.TEXT and command_text(turn) in escalation.HUMAN_WORDS:
         queued = await escalation.queue_for_person(turn, "requested")
         return Outcome((Reply(queued), Reply(texts.FORM_KEPT)), next_step=f"{FORM_NAME}.resume",
                        wants_human=True, label="human")
@@ -305,10 +306,9 @@ def _side_answer(services: Services, text: str) -> tuple[Reply, ...] | None:
 
 async def _file(turn: Turn, data: dict[str, Any], now: datetime) -> Outcome:
     services: Services = turn.services
-    filed = await service.file(
-        turn.db, data=data, user=turn.conversation.user, now=now, settings=services.complaints,
-        cleaned_name=services.knowledge.normalizer.clean(data["business_name"]),
-    )
+    name_key = services.knowledge.normalizer.clean(data["business_name"])
+    filed = await service.file(turn.db, drafts_of(data, name_key), user=turn.conversation.user, now=now,
+                               settings=services.complaints)
     claims = services.knowledge.claims
     replies = tuple(Reply(_acknowledgement(claims, case)) for case in filed.cases)
     if filed.group_flagged:
@@ -321,6 +321,41 @@ async def _file(turn: Turn, data: dict[str, Any], now: datetime) -> Outcome:
     slots = {k: v for k, v in turn.conversation.slots.items() if k != "form"}
     return Outcome(replies + (Reply(texts.COMPLAINT_AFTER, (Button(texts.STATUS_BUTTON, "status"),)),),
                    next_step=None, slots=slots, label="case_filed")
+
+
+KINDS = {"complaint": ("complaint",), "report": ("report",), "both": ("complaint", "report")}
+
+
+def drafts_of(data: dict[str, Any], name_key: str) -> tuple[CaseDraft, ...]:
+    """The cases a confirmed form files (a complaint, a report, or both), from its slots."""
+    business = Business(name=data["business_name"], address=data.get("business_address") or "",
+                        online=data.get("online") == "yes", platform=data.get("platform") or "")
+    party = Party(data["name"], data["phone"], data.get("address") or "") if data.get("name") else None
+    return tuple(
+        CaseDraft(
+            kind=kind,
+            business=business,
+            business_name_key=name_key,
+            facts=(data.get("facts") if kind == "complaint" else data.get("violation")) or "",
+            occurred_on=_month_or_day(data.get("occurred_on")),
+            amount=Decimal(data["amount"]) if data.get("amount") else None,
+            demand=data.get("demand") or "",
+            evidence=(data["evidence"],) if data.get("evidence") else (),
+            accepts_mediation={"yes": True, "no": False}.get(data.get("mediation")),
+            on_behalf=data.get("on_behalf") == "yes",
+            anonymous=kind == "report" and data.get("anonymous") == "yes",
+            warnings=tuple(w["slot"] for w in data.get("_warnings", [])),
+            party=party,
+        )
+        for kind in KINDS[data["kind"]]
+    )
+
+
+def _month_or_day(value: str | None) -> date | None:
+    """The form stores 2026-03 or 2026-03-14; a month counts from its first day."""
+    if not value:
+        return None
+    return date.fromisoformat(value if len(value) == 10 else f"{value}-01")
 
 
 def _acknowledgement(claims: ClaimBook, case: service.FiledCase) -> str:

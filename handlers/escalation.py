@@ -16,6 +16,10 @@ from bot.staff.queue import ACTIVE_STEP
 from handlers.matchers import command_text
 
 END_WORDS = {"结束人工", "结束人工服务", "不用人工了", "结束对话", "结束"}
+HUMAN_WORDS = ("人工", "客服", "真人", "人工服务", "转人工", "人工客服", "找客服", "找人工")
+"""A message that is only one of these asks for a person, in the menu or in the middle of a form."""
+HUMAN_PHRASES = ("转人工", "人工服务", "人工客服", "找客服", "找人工", "要人工", "接人工")
+"""A short message containing one of these asks for a person too ("我要转人工")."""
 URGENT = re.compile(
     r"食物中毒|中毒了|受伤|流血|骨折|烫伤|爆炸|起火|着火|失火|煤气泄漏|燃气泄漏|电梯困人|被困电梯|困在电梯|"
     r"电梯里出不来|自杀|轻生|不想活|想死"

@@ -17,15 +17,15 @@ MENU_BUTTONS = (
 )
 
 
-async def welcome(turn: Turn) -> Outcome:
+async def welcome(_turn: Turn) -> Outcome:
     return Outcome((Reply(texts.WELCOME, MENU_BUTTONS),), label="menu")
 
 
-async def ask_prompt(turn: Turn) -> Outcome:
+async def ask_prompt(_turn: Turn) -> Outcome:
     return Outcome((Reply(texts.ASK_PROMPT),), label="menu")
 
 
-async def unsupported(turn: Turn) -> Outcome:
+async def unsupported(_turn: Turn) -> Outcome:
     return Outcome((Reply(texts.UNSUPPORTED),), label="unsupported")
 
 
@@ -36,5 +36,5 @@ async def unknown_command(turn: Turn) -> Outcome:
                    label="unknown_command")
 
 
-async def stale_button(turn: Turn) -> Outcome:
+async def stale_button(_turn: Turn) -> Outcome:
     return Outcome((Reply(texts.STALE_BUTTON),), label="stale_button")

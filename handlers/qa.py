@@ -11,6 +11,7 @@ from bot.answer_replies import citation_text, numeral, render_answer
 from bot.core.dialogs import Outcome, Turn
 from bot.core.messages import CitedArticle, Reply
 from bot.services import Services
+from handlers.escalation import hand_off_unsure
 from knowledge.base import Answer, AnswerKind
 from knowledge.statutes import short_law_title
 
@@ -34,8 +35,6 @@ async def answer_question(turn: Turn) -> Outcome:
     unsure = context.get("unsure", 0) + 1 if answer.kind in (AnswerKind.UNKNOWN, AnswerKind.SUGGEST) else 0
     outcome.slots["qa"]["unsure"] = 0 if unsure >= UNSURE_LIMIT else unsure
     if unsure >= UNSURE_LIMIT and not turn.conversation.wants_human:
-        from handlers.escalation import hand_off_unsure
-
         handed = await hand_off_unsure(turn)
         return dataclasses.replace(outcome, replies=outcome.replies + (handed,), wants_human=True)
     return outcome

@@ -6,6 +6,7 @@ from bot import texts
 from bot.complaints import service
 from bot.complaints.models import CaseRow
 from bot.complaints.numbering import TICKET_PATTERN, normalize_ticket
+from bot.complaints.parsing import phone_last4
 from bot.core.dialogs import Outcome, Turn
 from bot.core.messages import Reply
 from bot.db import as_utc
@@ -64,7 +65,7 @@ async def verify_phone(turn: Turn) -> Outcome:
     if case is None or phone is None:
         return Outcome((Reply(texts.STATUS_ANONYMOUS),), next_step=None, slots=others, label="status_refused")
     digits = "".join(ch for ch in turn.message.text if ch.isdigit())
-    if digits and digits[-4:] == phone[-4:] and len(digits) >= 4:
+    if len(digits) >= 4 and digits[-4:] == phone_last4(phone):
         return Outcome((await _detail(turn, case),), next_step=None, slots=others, label="status")
     check["attempts"] = check.get("attempts", 0) + 1
     left = services.complaints.status_check_attempts - check["attempts"]

@@ -209,7 +209,7 @@ def build_pinyin_table() -> dict[str, str]:
 
     Built once with the index and cached, so that pypinyin is only imported when the index is built.
     """
-    from pypinyin.pinyin_dict import pinyin_dict
+    from pypinyin.pinyin_dict import pinyin_dict  # noqa: PLC0415 (pypinyin only when the index is built)
 
     table = {}
     for code, readings in pinyin_dict.items():

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.complaints import steps
 from bot.complaints.deadlines import Rule, WorkingCalendar, deadline
-from bot.complaints.jurisdiction import Business, Department, Jurisdiction
+from bot.complaints.drafts import CaseDraft
+from bot.complaints.jurisdiction import Department, Jurisdiction
 from bot.complaints.models import CaseEventRow, CaseGroupRow, CasePartyRow, CaseRow
 from bot.complaints.numbering import new_ticket
 from bot.core import outbox
@@ -79,65 +80,19 @@ def mask_phone(e164: str) -> str:
 
 
 async def file(
-    session: AsyncSession,
-    *,
-    data: dict[str, Any],
-    user: UserRef,
-    now: datetime,
-    settings: CaseSettings,
-    cleaned_name: str,
+    session: AsyncSession, drafts: Sequence[CaseDraft], *, user: UserRef, now: datetime, settings: CaseSettings
 ) -> Filing:
     """Store the complaint and/or report of a confirmed form; both halves are linked (Art. 7)."""
-    kinds = {"complaint": ("complaint",), "report": ("report",), "both": ("complaint", "report")}[data["kind"]]
-    business = Business(
-        name=data["business_name"],
-        address=data.get("business_address") or "",
-        online=data.get("online") == "yes",
-        platform=data.get("platform") or "",
-    )
     today = now.astimezone(settings.timezone).date()
     rows: list[CaseRow] = []
-    for kind in kinds:
-        # Complaints go by Art. 12, reports by Arts. 25 and 27: the two halves of one filing may differ.
-        routing = settings.jurisdiction.route(business, report=kind == "report")
-        # The first step's due day; steps.follow below records it as that step (a referred case has no step,
-        # and the day stays as the staff's own target).
-        due = deadline(settings.calendar, Rule.DECIDE_ACCEPTANCE if kind == "complaint" else Rule.VERIFY_CLUE, today)
-        row = CaseRow(
-            ticket=await _unused_ticket(session, kind),
-            kind=kind,
-            channel=user.channel,
-            external_id=user.external_id,
-            status="referred" if routing.outside else "received",
-            department_code=routing.department.code if routing.department else None,
-            responsible=routing.department.responsible if routing.department else "",
-            routing_basis=routing.basis,
-            business_name=data["business_name"],
-            business_key=business_key(cleaned_name)[:200],
-            business_address=business.address,
-            online=business.online,
-            platform=business.platform,
-            facts=(data.get("facts") if kind == "complaint" else data.get("violation")) or "",
-            occurred_on=_as_date(data.get("occurred_on")),
-            amount=Decimal(data["amount"]) if data.get("amount") else None,
-            demand=data.get("demand") or "",
-            evidence=[data["evidence"]] if data.get("evidence") else [],
-            accepts_mediation={"yes": True, "no": False}.get(data.get("mediation")),
-            on_behalf=data.get("on_behalf") == "yes",
-            anonymous=kind == "report" and data.get("anonymous") == "yes",
-            warnings=[w["slot"] for w in data.get("_warnings", [])],
-            received_at=now,
-            due_on=due.due,
-            due_provisional=due.provisional,
-        )
-        session.add(row)
-        await session.flush()
+    for draft in drafts:
+        row = await _new_case(session, draft, user=user, now=now, settings=settings)
         await steps.follow(session, row, row.status, today, settings.calendar)
         session.add(CaseEventRow(case_id=row.id, created_at=now, status=row.status, note="", actor="citizen"))
-        if data.get("name") and not row.anonymous:
-            role = "complainant" if kind == "complaint" else "reporter"
-            session.add(CasePartyRow(case_id=row.id, role=role, name=data["name"], phone=data["phone"],
-                                     address=data.get("address") or ""))
+        if draft.party is not None and not draft.anonymous:
+            role = "complainant" if draft.kind == "complaint" else "reporter"
+            session.add(CasePartyRow(case_id=row.id, role=role, name=draft.party.name, phone=draft.party.phone,
+                                     address=draft.party.address))
         rows.append(row)
     if len(rows) == 2:
         rows[0].linked_case_id, rows[1].linked_case_id = rows[1].id, rows[0].id
@@ -145,6 +100,47 @@ async def file(
     flagged = await _group(session, complaint, now, settings) if complaint else False
     await session.flush()
     return Filing(tuple(_filed(row, settings) for row in rows), flagged, complaint.id if flagged else None)
+
+
+async def _new_case(session: AsyncSession, draft: CaseDraft, *, user: UserRef, now: datetime,
+                    settings: CaseSettings) -> CaseRow:
+    """The case row of one draft, routed and with its first due day."""
+    # Complaints go by Art. 12, reports by Arts. 25 and 27: the two halves of one filing may differ.
+    routing = settings.jurisdiction.route(draft.business, report=draft.kind == "report")
+    # The first step's due day; steps.follow records it as that step (a referred case has no step, and the
+    # day stays as the staff's own target).
+    rule = Rule.DECIDE_ACCEPTANCE if draft.kind == "complaint" else Rule.VERIFY_CLUE
+    due = deadline(settings.calendar, rule, now.astimezone(settings.timezone).date())
+    row = CaseRow(
+        ticket=await _unused_ticket(session, draft.kind),
+        kind=draft.kind,
+        channel=user.channel,
+        external_id=user.external_id,
+        status="referred" if routing.outside else "received",
+        department_code=routing.department.code if routing.department else None,
+        responsible=routing.department.responsible if routing.department else "",
+        routing_basis=routing.basis,
+        business_name=draft.business.name,
+        business_key=business_key(draft.business_name_key)[:200],
+        business_address=draft.business.address,
+        online=draft.business.online,
+        platform=draft.business.platform,
+        facts=draft.facts,
+        occurred_on=draft.occurred_on,
+        amount=draft.amount,
+        demand=draft.demand,
+        evidence=list(draft.evidence),
+        accepts_mediation=draft.accepts_mediation,
+        on_behalf=draft.on_behalf,
+        anonymous=draft.anonymous,
+        warnings=list(draft.warnings),
+        received_at=now,
+        due_on=due.due,
+        due_provisional=due.provisional,
+    )
+    session.add(row)
+    await session.flush()
+    return row
 
 
 def _filed(row: CaseRow, settings: CaseSettings) -> FiledCase:
@@ -186,12 +182,6 @@ async def _group(session: AsyncSession, case: CaseRow, now: datetime, settings: 
             row.group_id = group_id
             session.add(CaseEventRow(case_id=row.id, created_at=now, status=row.status, note="group", actor="system"))
     return True
-
-
-def _as_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    return date.fromisoformat(value if len(value) == 10 else f"{value}-01")
 
 
 async def cases_of(session: AsyncSession, user: UserRef, limit: int = 5) -> list[CaseRow]:

@@ -15,8 +15,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import metrics
-from bot.core import dedup
+from bot.core import dedup, turn_metrics
 from bot.core.choices import remember_choices, resolve_numbered_choice
 from bot.core.conversations import (
     StaleConversation,
@@ -93,7 +92,7 @@ class Engine:
                 await within_turn(session, message, outcome.replies)
             await session.execute(_LOG_TURN, self._event(message, route.name, outcome, started, now))
         seconds = time.perf_counter() - started
-        metrics.record_turn(message.user.channel, route.name, outcome.label, seconds)
+        turn_metrics.record_turn(message.user.channel, route.name, outcome.label, seconds)
         fields = {"channel": message.user.channel, "route": route.name, "outcome": outcome.label,
                   "ms": round(seconds * 1000, 1)}
         log.info("turn channel=%(channel)s route=%(route)s outcome=%(outcome)s ms=%(ms).1f", fields, extra=fields)
@@ -109,7 +108,7 @@ class Engine:
                 await session.execute(_LOG_TURN,
                                       self._event(message, "dedup", duplicate, started, now, duplicate=True))
         if replies is not None:
-            metrics.record_duplicate(message.user.channel)
+            turn_metrics.record_duplicate(message.user.channel)
             log.info("duplicate message on %s answered from the store", message.user.channel)
         return replies
 

@@ -133,7 +133,7 @@ def advance(
     message: IncomingMessage,
     now: datetime,
     *,
-    side_answer: Callable[[str], tuple[Reply, ...] | None] = lambda text: None,
+    side_answer: Callable[[str], tuple[Reply, ...] | None] = lambda _text: None,
 ) -> Step:
     """Handle one message inside the form."""
     draft = {**draft, "updated": now.isoformat()}
@@ -154,7 +154,7 @@ def advance(
         return _back(form, draft, now)
     edit = EDIT.match(word)
     if edit:
-        return _edit(form, draft, step, edit.group(1).strip(), now)
+        return _edit(form, draft, step, edit.group(1).strip())
     if stage == "warn":
         if word in CONTINUE_WORDS:
             pending = draft.pop("warning")
@@ -250,7 +250,7 @@ def _back(form: Form, draft: dict[str, Any], now: datetime) -> Step:
     return _ask_next(form, draft, now)
 
 
-def _edit(form: Form, draft: dict[str, Any], step: str, name: str, now: datetime) -> Step:
+def _edit(form: Form, draft: dict[str, Any], step: str, name: str) -> Step:
     target = next((a for a in form.applicable(draft["data"]) if name in (a.label, a.slot) or a.label in name), None)
     if target is None:
         labels = "、".join(a.label for a in form.applicable(draft["data"]))

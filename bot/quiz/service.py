@@ -104,7 +104,7 @@ async def start(
         QuizAttemptRow.player == player, QuizAttemptRow.status == "active", QuizAttemptRow.mode == mode,
         QuizAttemptRow.campaign == (campaign if mode == "campaign" else "")))
     if active is not None and active.day == today:
-        return _serve(active, bank, settings, now)
+        return _serve(active, bank, settings)
     count = _question_count(settings, mode)
     if mode == "daily" and await _finished_on(session, player, "daily", today):
         raise QuizRefused(texts.QUIZ_DAILY_DONE)
@@ -126,7 +126,7 @@ async def start(
                              shown_at=now, score=0, total_ms=0, status="active", started_at=now)
     session.add(attempt)
     await session.flush()
-    return _serve(attempt, bank, settings, now)
+    return _serve(attempt, bank, settings)
 
 
 async def answer(
@@ -160,7 +160,7 @@ async def answer(
     else:
         attempt.shown_at = now
     await session.flush()
-    return Feedback(correct, in_time, question, attempt, None if over else _serve(attempt, bank, settings, now))
+    return Feedback(correct, in_time, question, attempt, None if over else _serve(attempt, bank, settings))
 
 
 async def rank(session: AsyncSession, attempt: QuizAttemptRow) -> int:
@@ -208,7 +208,7 @@ def passed(attempt: QuizAttemptRow, settings: QuizSettings) -> bool | None:
     return attempt.score >= campaign.pass_mark if campaign else None
 
 
-def _serve(attempt: QuizAttemptRow, bank: QuizBank, settings: QuizSettings, now: datetime) -> Served:
+def _serve(attempt: QuizAttemptRow, bank: QuizBank, settings: QuizSettings) -> Served:
     seconds = _seconds(settings, attempt.mode)
     shown = as_utc(attempt.shown_at)
     return Served(attempt.id, attempt.position, len(attempt.questions), bank.get(attempt.questions[attempt.position]),

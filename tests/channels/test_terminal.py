@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+
 from bot.channels.terminal import run_repl
+from bot.core.tables import ConversationRow
+from bot.db import create_session_factory
 
 
 async def converse(runtime, lines: list[str]) -> str:
@@ -39,13 +45,6 @@ async def test_numbers_press_buttons_and_eof_ends_the_chat(runtime):
 
 async def test_a_user_who_comes_back_days_later_is_not_confused(runtime):
     """Context older than the idle limit is dropped, so 第二十四条 alone is not guessed."""
-    from datetime import UTC, datetime, timedelta
-
-    from sqlalchemy import update
-
-    from bot.core.tables import ConversationRow
-    from bot.db import create_session_factory
-
     await converse(runtime, ["消法第55条"])
     async with create_session_factory(runtime.database).begin() as session:
         await session.execute(update(ConversationRow).values(updated_at=datetime.now(UTC) - timedelta(days=3)))

@@ -21,9 +21,12 @@ from bot.complaints.models import CaseRow
 from bot.core.messages import Button, Reply
 from bot.core.tables import OutboxRow, TurnEventRow
 from bot.runtime import start_runtime
+from bot.staff import queue
+from bot.staff.auth import StaffUser
 from tests.conftest import PROJECT_ROOT, make_config
 from tests.fakes.wechat import FakeWeChatApi, WeChatPlatform, generate_aes_key
 from tests.scenarios.chat import COMPLAINT_ANSWERS
+from tests.staff.console import create_staff
 
 TOKEN = "weiquan-test-token"
 APP_ID = "wx0123456789abcdef"
@@ -308,10 +311,6 @@ async def test_staff_replies_reach_a_wechat_user(wechat):
     wx = platform()
     _, queued = await push(client, wx, wx.text("oStaff", "人工"))
     assert "转接人工" in queued["Content"]
-    from bot.staff import queue
-    from bot.staff.auth import StaffUser
-    from tests.staff.console import create_staff
-
     await create_staff(runtime, "agent9", "agent")
     agent = StaffUser(1, "agent9", "小王", "agent")
     async with runtime.sessions.begin() as session:

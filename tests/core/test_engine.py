@@ -64,12 +64,12 @@ async def test_first_contact_from_many_users_at_once(runtime):
 async def test_a_failed_turn_stores_nothing_and_its_retry_runs_fresh(runtime):
     """A crash mid-turn (here: a handler that raises) rolls the whole turn back, dedup key included."""
 
-    async def crash(turn):
+    async def crash(_turn):
         raise RuntimeError("process died mid-turn")
 
     crashing = Engine(
         sessions=create_session_factory(runtime.database),
-        router=Router(ROUTES, Route("qa", lambda turn: True, crash)),
+        router=Router(ROUTES, Route("qa", lambda _turn: True, crash)),
         services=runtime.services,
         idle_expiry=timedelta(days=1),
     )

@@ -104,7 +104,7 @@ def test_compat_post_carries_plaintext_beside_ciphertext():
         (lambda w: w.event(USER, "subscribe"), SubscribeEvent, lambda m: m.key == ""),
         (lambda w: w.event(USER, "subscribe", "qrscene_7"), SubscribeScanEvent,
          lambda m: m.scene_id == "7" and m.ticket),
-        (lambda w: w.event(USER, "unsubscribe"), UnsubscribeEvent, lambda m: True),
+        (lambda w: w.event(USER, "unsubscribe"), UnsubscribeEvent, lambda _m: True),
         (lambda w: w.event(USER, "CLICK", "QUIZ"), ClickEvent, lambda m: m.key == "QUIZ"),
         (lambda w: w.event(USER, "VIEW", "https://example.com"), ViewEvent, lambda m: m.url == "https://example.com"),
         (lambda w: w.event(USER, "SCAN", "9"), ScanEvent, lambda m: m.scene_id == "9" and m.ticket),

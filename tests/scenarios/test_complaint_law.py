@@ -19,6 +19,7 @@ from bot.db import create_session_factory
 from bot.staff import escalations
 from bot.staff.models import EscalationRow
 from bot.staff.reports import summarize
+from handlers.complaint import drafts_of
 from knowledge.base import DATA_DIR, load_statutes
 from knowledge.check import load_cited_rules
 from knowledge.claims import Claim, ClaimBook, check_claims, load_claims
@@ -120,8 +121,8 @@ async def test_deadlines_count_from_the_bureaus_local_day(runtime, instant, loca
     data = {"kind": "complaint", "business_name": "塞上健身俱乐部", "business_address": "赛罕区大学东街某号",
             "online": "no", "facts": "办卡后关门", "name": "张三", "phone": "+8613812345678"}
     async with create_session_factory(runtime.database).begin() as session:
-        filed = await service.file(session, data=data, user=UserRef("test", "clock"), now=instant,
-                                   settings=settings, cleaned_name="塞上健身俱乐部")
+        filed = await service.file(session, drafts_of(data, "塞上健身俱乐部"), user=UserRef("test", "clock"),
+                                   now=instant, settings=settings)
     expected = deadline(settings.calendar, Rule.DECIDE_ACCEPTANCE, local_day).due
     assert filed.cases[0].due_on == expected
 
@@ -164,8 +165,8 @@ async def test_a_case_walks_the_deadline_chain_and_each_late_step_is_escalated(r
         return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
     async with factory.begin() as session:
-        filed = await service.file(session, data=data, user=UserRef("test", "chain"), now=filed_at,
-                                   settings=settings, cleaned_name="塞上健身俱乐部")
+        filed = await service.file(session, drafts_of(data, "塞上健身俱乐部"), user=UserRef("test", "chain"),
+                                   now=filed_at, settings=settings)
     acceptance_due = filed.cases[0].due_on
     assert filed.cases[0].step == "acceptance" and acceptance_due == date(2026, 3, 11)
 

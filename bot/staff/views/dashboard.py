@@ -21,7 +21,7 @@ async def dashboard(call: StaffRequest) -> Response:
         summary = await reports.summarize(session, start, end, today=call.today, zone=call.zone)
     names = {d.code: d.name for d in call.services.complaints.jurisdiction.departments}
     # Imported here: keeps matplotlib out of every worker's memory until a staff member asks for a chart.
-    from bot.staff import charts
+    from bot.staff import charts  # noqa: PLC0415
 
     return call.render("dashboard.html", summary=summary, charts=charts.chart_svgs(summary, names),
                        start=start.isoformat(), end=end.isoformat(), department_names=names)
@@ -39,7 +39,7 @@ async def export(call: StaffRequest) -> Response:
     if kind == "csv":
         return Response(reports.export_csv(rows).encode("utf-8-sig"), media_type="text/csv", headers=headers)
     # Imported here: keeps matplotlib and openpyxl out of every worker's memory until someone exports xlsx.
-    from bot.staff import charts, xlsx_export
+    from bot.staff import charts, xlsx_export  # noqa: PLC0415
 
     names = {d.code: d.name for d in call.services.complaints.jurisdiction.departments}
     svgs = charts.chart_svgs(summary, names)
