@@ -10,19 +10,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from telegram.error import TelegramError
 
 from bot import metrics
-from bot.channels import quiz_web, telegram_sender, web, wechat_mp, wechat_sender
-from bot.channels.telegram_bot import TelegramChannel, TelegramSettings, make_bot
-from bot.channels.wechat_sender import StatusTemplate, WeChatApi
+from bot.channels import quiz_web
+from bot.channels.base import Channel
+from bot.channels.registry import CHANNELS
 from bot.config import Config, find_config_file, load_config
 from bot.runtime import Runtime, configure_logging, start_runtime
 from bot.staff import views as staff_views
@@ -34,75 +32,44 @@ log = logging.getLogger(__name__)
 def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
     """The ASGI app. Starts its own runtime at startup unless one is handed in (tests)."""
     holder: dict[str, Any] = {"runtime": runtime} if runtime else {}
-    telegram_wake = asyncio.Event()
-    telegram = telegram_channel(config, lambda: holder["runtime"], telegram_wake.set)
+    channels = configured_channels(config, lambda: holder["runtime"])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         holder["runtime"] = app.state.runtime = runtime or await start_runtime(config, migrate=False)
         log.info("ready: %d FAQ entries, %d statutes", len(holder["runtime"].services.knowledge.faq),
                  len(holder["runtime"].services.knowledge.library))
-        if telegram is not None:
-            await start_telegram_client(telegram)
-        background = background_tasks(config, holder["runtime"], telegram, telegram_wake)
+        for channel in channels:
+            await channel.open()
+        sweeper = run_forever(holder["runtime"].sessions, holder["runtime"].services.staff)
+        background = [asyncio.create_task(loop) for loop in [sweeper, *(c for ch in channels for c in ch.loops())]]
         try:
             yield
         finally:
             for task in background:
                 task.cancel()
-            if telegram is not None:
-                await telegram.bot.shutdown()
+            for channel in channels:
+                await channel.close()
             if runtime is None:
                 await holder["runtime"].close()
 
-    routes = [*web.ROUTES, Route("/healthz", healthz, methods=["GET"]),
-              Route("/metrics", metrics_page, methods=["GET"]),
-              *staff_views.ROUTES, *quiz_web.ROUTES, *wechat_routes(config)]
-    if telegram is not None:
-        routes += telegram.routes()
-    endpoints = ((config.wechat.path, "wechat"), (config.telegram.path, "telegram"), ("/api/chat", "web"),
-                 ("/api/quiz", "quiz"), ("/quiz", "quiz"), ("/staff", "staff"))
+    routes = [Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics_page, methods=["GET"]),
+              *staff_views.ROUTES, *quiz_web.ROUTES, *(route for channel in channels for route in channel.routes())]
+    channel_paths = ((route.path, channel.name) for channel in channels for route in channel.routes())
+    endpoints = (("/api/quiz", "quiz"), ("/quiz", "quiz"), ("/staff", "staff"),
+                 *((path, name) for path, name in channel_paths if path != "/"))
     app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(metrics.RequestTimer, endpoints=endpoints)])
-    app.state.telegram = telegram
+    app.state.channels = {channel.name: channel for channel in channels}
     if runtime is not None:
         app.state.runtime = runtime
     return app
 
 
-def background_tasks(config: Config, runtime: Runtime, telegram: TelegramChannel | None,
-                     telegram_wake: asyncio.Event) -> list[asyncio.Task]:
-    """The worker's loops: the escalation sweeper, and each configured channel's outbox sender."""
-    tasks = [asyncio.create_task(run_forever(runtime.sessions, runtime.services.staff))]
-    if telegram is not None:
-        tasks.append(asyncio.create_task(telegram_sender.run_forever(lambda: runtime.sessions, telegram.bot,
-                                                                     telegram_wake)))
-    api = wechat_api(config)
-    if api is not None:
-        tasks.append(asyncio.create_task(wechat_sender.run_forever(lambda: runtime.sessions, api)))
-    return tasks
-
-
-def wechat_routes(config: Config) -> list[Route]:
-    """The official account's server URL, when its token is configured."""
-    section = config.wechat
-    if not section.token:
-        return []
-    client: list[httpx.AsyncClient] = []
-
-    def http() -> httpx.AsyncClient:
-        """The process's client for WeChat API calls made during a request, made on first use (its TLS
-        context is the costly part). It keeps no idle connections, so nothing is left to close."""
-        if not client:
-            client.append(httpx.AsyncClient(timeout=wechat_mp.API_TIMEOUT_SECONDS,
-                                            limits=httpx.Limits(max_keepalive_connections=0)))
-        return client[0]
-
-    settings = wechat_mp.WeChatSettings(section.path, section.token, section.app_id, section.aes_key,
-                                        section.reply_budget_seconds, section.timestamp_window_seconds,
-                                        section.max_body_bytes, section.kf_account)
-    return wechat_mp.WeChatEndpoint(settings, api=wechat_api(config), http=http,
-                                    evidence_dir=config.app.data_dir / "evidence").routes()
+def configured_channels(config: Config, runtime: Callable[[], Runtime]) -> list[Channel]:
+    """Every registered channel that its configuration turns on."""
+    found = (entry.load().channel(config, runtime) for entry in CHANNELS)
+    return [channel for channel in found if channel is not None]
 
 
 async def healthz(request: Request) -> Response:
@@ -129,43 +96,6 @@ async def metrics_page(request: Request) -> Response:
         backlogs = await metrics.read_backlogs(session, current.services.staff.timezone)
     body, content_type = metrics.exposition(backlogs)
     return Response(body, media_type=content_type)
-
-
-
-
-def telegram_channel(
-    config: Config, runtime: Callable[[], Runtime], wake: Callable[[], None]
-) -> TelegramChannel | None:
-    """The Telegram channel when its token is set."""
-    section = config.telegram
-    if not section.token:
-        return None
-    return TelegramChannel(
-        TelegramSettings(section.path, section.secret, section.staff_chat_id, section.max_body_bytes),
-        make_bot(section.token, section.api_base), lambda: runtime().engine, lambda: runtime().sessions,
-        evidence_dir=config.app.data_dir / "evidence", wake=wake,
-    )
-
-
-async def start_telegram_client(telegram: TelegramChannel) -> None:
-    """Open the Bot API client. An unreachable Telegram (or a revoked token) must not stop the other
-    channels: the server starts, and the sender keeps retrying. The error text may hold the token."""
-    try:
-        await telegram.bot.initialize()
-    except TelegramError as problem:
-        log.error("Telegram Bot API not reachable at startup (%s); the other channels run, deliveries retry",
-                  type(problem).__name__)
-
-
-def wechat_api(config: Config) -> WeChatApi | None:
-    """The WeChat API client settings, when the account's app id and secret are configured."""
-    section = config.wechat
-    if not (section.token and section.app_id and section.app_secret):
-        return None
-    template = section.status_template
-    status_template = StatusTemplate(template.id, template.ticket_field, template.status_field,
-                                     template.time_field) if template.id else None
-    return WeChatApi(section.app_id, section.app_secret, section.api_base.rstrip("/"), status_template)
 
 
 def app_from_environment() -> Starlette:

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from bot.channels.registry import CHANNELS
 from bot.config import Config, ConfigError, find_config_file, load_config
 
 
@@ -63,17 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     quiz = commands.add_parser("quiz", help="the legal-knowledge quiz").add_subparsers(required=True, metavar="ACTION")
     quiz.add_parser("check", help="verify every answer key against its article").set_defaults(run=run_quiz_check)
 
-    wechat = commands.add_parser("wechat", help="WeChat official account").add_subparsers(required=True,
-                                                                                          metavar="ACTION")
-    menu = wechat.add_parser("menu", help="the custom menu").add_subparsers(required=True, metavar="ACTION")
-    menu.add_parser("push", help="create the menu from config.toml [[wechat.menu]]").set_defaults(run=run_menu_push)
-
-    telegram = commands.add_parser("telegram", help="Telegram bot").add_subparsers(required=True, metavar="ACTION")
-    hook = telegram.add_parser("webhook", help="the webhook").add_subparsers(required=True, metavar="ACTION")
-    hook_set = hook.add_parser("set", help="register URL (with the secret token) and publish the commands")
-    hook_set.add_argument("url")
-    hook_set.set_defaults(run=run_webhook_set)
-    telegram.add_parser("poll", help="run with long polling instead of a webhook").set_defaults(run=run_telegram_poll)
+    for channel in CHANNELS:
+        channel.add_commands(commands)
 
     kb = commands.add_parser("kb", help="knowledge base tools").add_subparsers(required=True, metavar="ACTION")
     kb.add_parser("check", help="validate every FAQ citation against the statutes").set_defaults(run=run_kb_check)
@@ -301,66 +293,8 @@ def run_quiz_check(_args, config: Config, _path) -> int:
     return 0
 
 
-def run_menu_push(_args, config: Config, _path) -> int:
-    from datetime import UTC, datetime
-
-    import httpx
-
-    from bot.app import wechat_api
-    from bot.channels.wechat_sender import ApiError, push_menu
-    from bot.db import create_engine, create_session_factory, upgrade
-
-    api = wechat_api(config)
-    if api is None or not config.wechat.menu:
-        print("需要 WEIQUAN_WECHAT_TOKEN / APP_ID / APP_SECRET 和 config.toml 中的 [[wechat.menu]]", file=sys.stderr)
-        return 2
-    buttons = [
-        {"name": b.name, "sub_button": [{"type": "click", "name": s.name, "key": s.key} for s in b.sub]} if b.sub
-        else {"type": "click", "name": b.name, "key": b.key}
-        for b in config.wechat.menu
-    ]
-
-    async def push() -> None:
-        engine = create_engine(config.database_url, busy_timeout_ms=config.database.busy_timeout_ms)
-        try:
-            await upgrade(engine)
-            async with httpx.AsyncClient(timeout=10) as http:
-                await push_menu(create_session_factory(engine), api, http, buttons, datetime.now(UTC))
-        finally:
-            await engine.dispose()
-
-    try:
-        asyncio.run(push())
-    except ApiError as problem:
-        print(f"WeChat refused the menu: {problem}", file=sys.stderr)
-        return 1
-    print(f"menu pushed: {', '.join(b['name'] for b in buttons)}")
-    return 0
-
-
-def run_webhook_set(args, config: Config, _path) -> int:
-    from telegram import BotCommand
-
-    from bot import texts
-    from bot.channels.telegram_bot import ALLOWED_UPDATES, make_bot
-
-    if not config.telegram.token or not config.telegram.secret:
-        print("需要 WEIQUAN_TELEGRAM_TOKEN 和 WEIQUAN_TELEGRAM_SECRET", file=sys.stderr)
-        return 2
-
-    async def register() -> None:
-        async with make_bot(config.telegram.token, config.telegram.api_base) as bot:
-            await bot.set_webhook(args.url, secret_token=config.telegram.secret, allowed_updates=ALLOWED_UPDATES)
-            await bot.set_my_commands([BotCommand(name, text) for name, text in texts.TELEGRAM_COMMANDS.items()])
-
-    asyncio.run(register())
-    print(f"webhook set to {args.url}; commands published")
-    return 0
-
-
 def run_telegram_poll(_args, config: Config, _path) -> int:
-    from bot.app import telegram_channel
-    from bot.channels import telegram_sender
+    from bot.channels.telegram_channel import TelegramBotChannel
     from bot.runtime import configure_logging, start_runtime
 
     if not config.telegram.token:
@@ -370,8 +304,7 @@ def run_telegram_poll(_args, config: Config, _path) -> int:
 
     async def poll() -> int:
         runtime = await start_runtime(config)
-        wake = asyncio.Event()
-        channel = telegram_channel(config, lambda: runtime, wake.set)
+        channel = TelegramBotChannel(config, lambda: runtime)
         try:
             async with channel.bot as bot:
                 hook = await bot.get_webhook_info()
@@ -379,9 +312,9 @@ def run_telegram_poll(_args, config: Config, _path) -> int:
                     print(f"a webhook is set ({hook.url}); polling would miss updates. Remove it first.",
                           file=sys.stderr)
                     return 2
-                sender = asyncio.create_task(telegram_sender.run_forever(lambda: runtime.sessions, bot, wake))
+                sender = asyncio.create_task(*channel.loops())
                 try:
-                    await channel.poll_updates()
+                    await channel.updates.poll_updates()
                 finally:
                     sender.cancel()
         finally:

@@ -144,3 +144,25 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
 
 def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
+
+
+class WebChannel:
+    """The web chat: always on; replies come in the response, staff messages through `updates`."""
+
+    name = CHANNEL
+
+    def routes(self) -> list[Route]:
+        return list(ROUTES)
+
+    def loops(self) -> list:
+        return []
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+def channel(_config, _runtime) -> WebChannel:
+    return WebChannel()

@@ -77,7 +77,7 @@ async def telegram(tmp_path, database_url, knowledge):
         runtime = await start_runtime(config, knowledge=knowledge)
         app = create_app(config, runtime=runtime)
         try:
-            async with app.state.telegram.bot, httpx.AsyncClient(  # the bot as the lifespan would start it
+            async with app.state.channels["telegram"].bot, httpx.AsyncClient(  # the bot as the lifespan would start it
                     transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
                 yield Telegram(runtime, client, api, config)
         finally:
