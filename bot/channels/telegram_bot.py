@@ -30,7 +30,7 @@ from telegram.error import RetryAfter, TelegramError
 from bot import texts
 from bot.channels import evidence
 from bot.channels.web import read_limited
-from bot.core import outbox
+from bot.core import dedup, outbox
 from bot.core.engine import Engine
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
 from bot.core.tables import QuizPollRow
@@ -217,6 +217,11 @@ class TelegramChannel:
         if found is None or not message.text:
             return
         async with self.sessions().begin() as session:
+            try:
+                async with session.begin_nested():  # Telegram redelivers an update it got no 200 for
+                    await dedup.claim(session, f"{CHANNEL}:{update.update_id}", _now())
+            except dedup.AlreadyClaimed:
+                return
             handoff = await session.get(HandoffRow, int(found.group(1)))
             if handoff is None or handoff.status == "closed":
                 return

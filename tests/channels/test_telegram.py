@@ -207,9 +207,11 @@ async def test_a_hand_off_is_answered_from_the_staff_group(telegram):
     reply = group_reply_update(telegram.next_id(), STAFF_GROUP, 10_001, "您好，我是值班员，请讲。", notice,
                                message_id=api.next_message_id(STAFF_GROUP))
     assert (await telegram.post(reply)).status_code == 200
+    assert (await telegram.post(reply)).status_code == 200, "Telegram redelivers an update"
     await telegram.deliver()
     citizen = api.sent_texts(chat)
     assert any("已接入" in text for text in citizen) and any("请讲" in text for text in citizen)
+    assert sum("请讲" in text for text in citizen) == 1, "a redelivered staff reply is relayed once"
     close = group_reply_update(telegram.next_id(), STAFF_GROUP, 10_001, "/close", notice,
                                message_id=api.next_message_id(STAFF_GROUP))
     await telegram.post(close)
