@@ -95,13 +95,9 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     return pieces
 
 
-def messages_for(openid: str, replies: list[Reply]) -> list[dict]:
-    """The customer-service messages for a row's replies: texts split, buttons as msgmenu."""
-    return [message for group in grouped_messages(openid, replies) for message in group]
-
-
 def grouped_messages(openid: str, replies: Sequence[Reply]) -> list[list[dict]]:
-    """Each reply's messages, at most MAX_MESSAGES in all (the rest are dropped)."""
+    """Each reply's customer-service messages (texts split, buttons as msgmenu), at most MAX_MESSAGES in
+    all (the rest are dropped)."""
     groups, room = [], MAX_MESSAGES
     for reply in replies:
         group = _reply_messages(openid, reply)[:room]

@@ -6,7 +6,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
@@ -277,16 +276,3 @@ async def record_joint_consent(session: AsyncSession, case: CaseRow, *, consents
     note = "joint_consent" if consents else "joint_declined"
     session.add(CaseEventRow(case_id=case.id, created_at=now, status=case.status, note=note, actor="citizen"))
     await session.flush()
-
-
-def business_view(case: CaseRow) -> dict[str, Any]:
-    """What may be shown to the business in mediation: the dispute, never a reporter's identity (Art. 33)."""
-    return {
-        "ticket": case.ticket,
-        "kind": case.kind,
-        "business_name": case.business_name,
-        "facts": case.facts if case.kind == "complaint" else "",
-        "demand": case.demand,
-        "amount": str(case.amount) if case.amount is not None else None,
-        "occurred_on": case.occurred_on.isoformat() if case.occurred_on else None,
-    }

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import create_app
-from bot.channels.wechat_sender import StatusTemplate, WeChatApi, deliver_pending, messages_for, split_text
+from bot.channels.wechat_sender import StatusTemplate, WeChatApi, deliver_pending, grouped_messages, split_text
 from bot.complaints import service
 from bot.complaints.models import CaseRow
 from bot.core.messages import Button, Reply
@@ -206,7 +206,7 @@ def test_long_texts_are_split_and_buttons_become_msgmenu():
     long = "\n".join(["消费者权益保护法第二十五条规定的七日无理由退货" * 3] * 20)
     pieces = split_text(long)
     assert all(len(piece) <= 600 for piece in pieces) and "".join(pieces).replace("\n", "") == long.replace("\n", "")
-    messages = messages_for("oX", [Reply(long, (Button("查看法条原文", "full"),))])
+    messages = [m for group in grouped_messages("oX", [Reply(long, (Button("查看法条原文", "full"),))]) for m in group]
     assert messages[-1]["msgtype"] == "msgmenu" and messages[-1]["msgmenu"]["list"][0]["id"] == "full"
     assert len(messages) <= 5
 
