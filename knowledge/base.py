@@ -153,7 +153,7 @@ class KnowledgeBase:
         faq_hits, article_hits = self.search(corrected, facts)
         best_faq = faq_hits[0] if faq_hits else Hit(0.0)
         named = self.scope.match(corrected)
-        if named is not None and not self._covers(best_faq, named[1], len(cleaned)):
+        if named is not None and not self._covers(best_faq, named[1], corrected):
             return Answer(AnswerKind.OUT_OF_SCOPE, best_faq.confidence, topic=named[0])
         return self._decide(faq_hits, article_hits, len(cleaned), facts, max_suggestions)
 
@@ -170,20 +170,26 @@ class KnowledgeBase:
             ruled_out=self.index.ruled_out(facts, elapsed_days(corrected)),
         )
 
-    def _covers(self, hit: Hit, keyword: str, chars: int) -> bool:
+    def _covers(self, hit: Hit, keyword: str, corrected: str) -> bool:
         """Whether an FAQ hit answers a question that names another department's keyword.
 
-        It does when it is very strong, or when it is good enough to answer and is itself about
-        that keyword (话费 in a mobile top-up entry, 营业执照 for 办营业执照): the keyword then marks a
-        consumer matter.
+        It does when it is very strong, or when it is good enough to answer and either is itself about
+        that keyword (话费 in a mobile top-up entry, 营业执照 for 办营业执照: the keyword then marks a
+        consumer matter) or the keyword is only in the story, not in what it asks (刷医保卡 while
+        buying glasses, then "度数不对能重配吗").
         """
         if hit.faq is None:
             return False
         if hit.confidence >= self.thresholds.out_of_scope_override:
             return True
-        answer_at, _, _ = self.thresholds.for_length(chars)
+        answer_at, _, _ = self.thresholds.for_length(len(corrected))
+        if hit.confidence < answer_at:
+            return False
+        clause = question_clause(corrected)
+        if clause is not None and self.scope.match(clause) is None:
+            return True
         words = self.normalizer.whole_words(keyword) or [keyword]
-        return hit.confidence >= answer_at and all(word in self._entry_text[hit.faq.id] for word in words)
+        return all(word in self._entry_text[hit.faq.id] for word in words)
 
     def _decide(
         self, faq_hits: list[Hit], article_hits: list[Hit], chars: int, facts: frozenset[str], max_suggestions: int

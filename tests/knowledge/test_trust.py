@@ -108,6 +108,14 @@ def test_other_departments_matters_are_declined_without_law(knowledge, text):
     assert answer.kind is AnswerKind.OUT_OF_SCOPE and not answer.citations
 
 
+@pytest.mark.parametrize("story", [
+    "下个月要考驾照，上周在眼镜店配了副眼镜，戴上看东西重影，验光单和镜片度数对不上。店家能给我重配吗？",
+    "上周刷医保卡在药店买了个血压计，回家一量数值忽高忽低，跟医院量的差好多。这种能退吗？",
+])
+def test_another_departments_word_in_the_story_but_not_the_question_is_not_a_refusal(knowledge, story):
+    assert knowledge.ask(story).kind is AnswerKind.FAQ
+
+
 def test_a_gapped_keyword_names_its_topic_across_a_few_characters_only():
     guard = ScopeGuard([OutOfScopeTopic("labour", ("拖欠…工资",), "请拨打12333。")], str)
     assert guard.match("拖欠了我三个月工资")[1] == "拖欠 工资"
