@@ -13,9 +13,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from sqlalchemy import func, select
+from telegram import Update
 
+from bot import texts
 from bot.app import create_app
-from bot.channels.telegram_bot import CALLBACK_BYTES, keyboard
+from bot.channels.telegram_bot import CALLBACK_BYTES, keyboard, to_incoming
 from bot.channels.telegram_sender import Pacer, deliver_pending, poll_explanation
 from bot.complaints.models import CaseRow
 from bot.core import outbox
@@ -274,6 +276,13 @@ async def test_a_retried_row_resumes_after_the_messages_already_sent(telegram):
         later = datetime.now(UTC) + timedelta(minutes=1)
         assert await deliver_pending(telegram.runtime.sessions, bot, Pacer(iter(range(10**6)).__next__), later) == 1
     assert telegram.api.sent_texts(chat) == ["第一条", "第二条", "第三条"], "nothing sent twice, nothing lost"
+
+
+@pytest.mark.parametrize("command", sorted(texts.TELEGRAM_COMMANDS))
+def test_every_published_command_is_understood(command):
+    """The menu Telegram shows (texts.TELEGRAM_COMMANDS) and the commands the bot translates stay one list."""
+    incoming = to_incoming(Update.de_json(command_update(1, 4300, f"/{command}"), None))
+    assert incoming.payload or not incoming.text.startswith("/"), f"/{command} would be an unknown command"
 
 
 async def test_the_pacer_spaces_messages_to_one_chat():
