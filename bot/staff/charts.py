@@ -158,7 +158,10 @@ def _draw_vertical(axes: Axes, chart: Chart) -> None:
 
 
 def _shorten(label: str) -> str:
-    return label if len(label) <= LABEL_CHARS else f"{label[: LABEL_CHARS - 1]}…"
+    """A label cut to LABEL_CHARS, as plain text: a citizen-typed `$…$` must not be read as math markup
+    (matplotlib fails on unknown TeX commands, and the dashboard with it)."""
+    short = label if len(label) <= LABEL_CHARS else f"{label[: LABEL_CHARS - 1]}…"
+    return short.replace("$", r"\$")
 
 
 def _use_cjk_font(figure: Figure) -> None:

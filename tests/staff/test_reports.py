@@ -198,3 +198,15 @@ async def test_the_workbook_has_the_summary_with_charts_and_the_case_sheet(repor
         everything = "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
     assert len(images) == len(charts)
     assert not any(secret in everything for secret in PARTY_DATA)
+
+
+async def test_a_business_name_with_math_markup_is_drawn_as_plain_text(runtime, department_names):
+    """`$\\foo{x}$商店` typed by a citizen made matplotlib fail, and the dashboard and export with it."""
+    factory = create_session_factory(runtime.database)
+    async with factory() as session, session.begin():
+        session.add(case("M-0001", at(4), date(2026, 3, 20), business_name="$\\foo{x}$商店", business_key="商店"))
+    async with factory() as session:
+        summary = await summarize(session, START, END, today=TODAY, zone=ZONE)
+    charts = chart_svgs(summary, department_names)
+    assert "<svg" in charts["hotspots"]
+    assert load_workbook(io.BytesIO(export_xlsx([], summary, charts))).sheetnames == ["汇总", "案件明细"]
