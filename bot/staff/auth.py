@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import secrets
@@ -53,8 +54,8 @@ async def add_staff(session: AsyncSession, *, username: str, display_name: str, 
     if len(password) < 8:
         raise ValueError("password must have at least 8 characters")
     row = StaffRow(username=username, display_name=display_name or username, role=role,
-                   password_hash=_HASHER.hash(password), failed_logins=0, active=True, created_at=now,
-                   department_code=department_code)
+                   password_hash=await asyncio.to_thread(_HASHER.hash, password), failed_logins=0, active=True,
+                   created_at=now, department_code=department_code)
     session.add(row)
     await session.flush()
     return row
@@ -63,12 +64,14 @@ async def add_staff(session: AsyncSession, *, username: str, display_name: str, 
 async def log_in(session: AsyncSession, username: str, password: str, now: datetime) -> tuple[str, StaffUser]:
     """Check the password; return a new session token. Repeated failures lock the account."""
     row = await session.scalar(select(StaffRow).where(StaffRow.username == username, StaffRow.active.is_(True)))
+    # The same hashing work for unknown, locked and real accounts (timing reveals no username), in a thread:
+    # argon2 takes a CPU core for a moment, and on the event loop it would stall every other request.
+    matches = await asyncio.to_thread(_matches, row.password_hash if row is not None else None, password)
     if row is None:
-        _verify(_dummy_hash(), password)  # same work as a real check: timing does not reveal usernames
         raise AuthError("用户名或密码错误")
     if row.locked_until is not None and as_utc(row.locked_until) > now:
         raise AuthError("登录失败次数过多，账号已临时锁定，请15分钟后再试或联系管理员")
-    if not _verify(row.password_hash, password):
+    if not matches:
         row.failed_logins += 1
         if row.failed_logins >= MAX_FAILURES:
             row.locked_until, row.failed_logins = now + LOCKOUT, 0
@@ -106,6 +109,11 @@ def csrf_matches(expected: str, given: str) -> bool:
 @functools.cache
 def _dummy_hash() -> str:
     return _HASHER.hash(secrets.token_hex(16))
+
+
+def _matches(password_hash: str | None, password: str) -> bool:
+    """The password against the stored hash, or against a dummy one for an unknown user (same work)."""
+    return _verify(password_hash or _dummy_hash(), password)
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -82,6 +84,23 @@ async def test_brute_force_locks_the_account(http, runtime):
     locked = await attacker.log_in("target")
     assert "%E9%94%81%E5%AE%9A" in locked.headers["location"] or "锁定" in locked.headers["location"]
     assert (await attacker.client.get("/staff/")).status_code == 303
+
+
+async def test_password_checks_do_not_stall_other_requests(http, runtime):
+    """argon2 takes about 0.1 s of CPU per check: on the event loop, logins would hold up every citizen."""
+    await create_staff(runtime, "target", "agent")
+    gaps: list[float] = []
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        for _ in range(60):
+            await asyncio.sleep(0.005)
+            gaps.append(time.perf_counter() - last)
+            last = time.perf_counter()
+
+    attempts = [browser(http).log_in("target", "wrong password") for _ in range(3)]
+    await asyncio.gather(ticker(), *attempts, browser(http).log_in("nobody", "wrong password"))
+    assert max(gaps) < 0.08, f"the event loop stalled for {max(gaps):.3f} s"
 
 
 async def test_a_viewer_cannot_change_a_case(http, runtime):
