@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, TelegramError
 
 from bot import texts
 from bot.channels import evidence
@@ -45,6 +45,7 @@ CALLBACK_BYTES = 64
 LETTERS = "ABCDE"
 COMMANDS = {"start": "menu", "help": "menu", "ask": "ask", "complaint": "complaint", "status": "status",
             "quiz": "quiz", "human": "human"}
+MAX_POLL_BACKOFF_SECONDS = 60
 HANDOFF_TAG = re.compile(r"#H(\d+)")
 ALLOWED_UPDATES = ["message", "callback_query", "poll_answer"]
 
@@ -131,13 +132,22 @@ class TelegramChannel:
 
     async def poll_updates(self) -> None:
         """Long polling for small deployments (`weiquan telegram poll`); one poller per bot only."""
-        offset = 0
+        offset, failures = 0, 0
         while True:
             try:
                 updates = await self.bot.get_updates(offset=offset, timeout=30, allowed_updates=ALLOWED_UPDATES)
             except RetryAfter as flood:
                 await asyncio.sleep(flood.retry_after.total_seconds())
                 continue
+            except (InvalidToken, Forbidden, Conflict):
+                raise  # a revoked token or a webhook set meanwhile: polling cannot go on
+            except TelegramError as problem:  # a 502, a timeout, the network: wait and try again
+                failures += 1
+                delay = min(2 ** (failures - 1), MAX_POLL_BACKOFF_SECONDS)
+                log.warning("telegram getUpdates failed (%s); retrying in %d s", type(problem).__name__, delay)
+                await asyncio.sleep(delay)
+                continue
+            failures = 0
             for update in updates:
                 offset = update.update_id + 1
                 await self.handle_update(update)

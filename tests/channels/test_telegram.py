@@ -396,6 +396,26 @@ async def test_long_polling_answers_without_a_webhook(tmp_path):
     assert 700_000_002 in offsets, "the update is confirmed by the next poll's offset"
 
 
+async def test_long_polling_survives_a_bad_gateway(tmp_path):
+    """A 502 from getUpdates is passing trouble: the poller waits and polls again instead of exiting."""
+    async with FakeBotApi(token=BOT_TOKEN) as api:
+        api.fail("getUpdates", error_code=502, description="Bad Gateway")
+        api.pending_updates.append(text_update(700_000_101, 4402, "买到假货怎么赔"))
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "telegram", "poll", env=poll_environment(tmp_path, api), cwd=PROJECT_ROOT,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        try:
+            for _ in range(600):
+                if api.sent_messages(4402) or process.returncode is not None:
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            if process.returncode is None:
+                process.terminate()
+            _, stderr = await process.communicate()
+    assert api.sent_messages(4402), stderr.decode()
+
+
 async def test_polling_refuses_while_a_webhook_is_set(tmp_path):
     async with FakeBotApi(token=BOT_TOKEN) as api:
         api.webhook = {"url": "https://weiquan.example.gov.cn/telegram"}
