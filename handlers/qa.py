@@ -10,6 +10,7 @@ from bot import texts
 from bot.answer_replies import citation_text, numeral, render_answer
 from bot.core.dialogs import Outcome, Turn
 from bot.core.messages import CitedArticle, Reply
+from bot.numbers import parse_count
 from bot.services import Services
 from handlers.escalation import hand_off_unsure
 from knowledge.base import Answer, AnswerKind
@@ -54,9 +55,10 @@ async def show_article(turn: Turn) -> Outcome:
     services: Services = turn.services
     _, key, number = (turn.message.payload.split(":") + ["", ""])[:3]
     statute = services.knowledge.library.by_key(key)
-    if statute is None or not number.isdigit():
+    article = parse_count(number, max_digits=4)
+    if statute is None or article is None:
         return Outcome((Reply(texts.STALE_BUTTON),), label="stale_button")
-    answer = services.knowledge.article_answer(statute.title, int(number))
+    answer = services.knowledge.article_answer(statute.title, article)
     return _outcome(answer, services, turn.conversation.slots, [], full_text=True)
 
 

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from bot import texts
 from bot.channels.web import body_limit, read_limited
 from bot.core.messages import UserRef
+from bot.numbers import parse_count
 from bot.quiz import service
 from bot.quiz.service import QuizRefused, Served
 from bot.services import Services
@@ -92,7 +93,8 @@ async def article(request: Request) -> Response:
     """The full text of the article a question rests on (tap to read)."""
     number = request.query_params.get("article", "")
     law = request.query_params.get("law", "")
-    found = _services(request).knowledge.library.article(law, int(number)) if number.isdigit() else None
+    article = parse_count(number, max_digits=4)
+    found = _services(request).knowledge.library.article(law, article) if article is not None else None
     if found is None:
         return _error(404, "article not loaded")
     return JSONResponse({"law": found.law, "article": found.number, "text": found.text})

@@ -16,6 +16,7 @@ from bot.core.engine import TurnConflict
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
 from bot.core.outbox import take_pending
 from bot.db import as_utc
+from bot.numbers import parse_count
 from bot.staff import warnings
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,8 @@ def body_limit(request: Request) -> int:
 async def chat(request: Request) -> Response:
     limit = body_limit(request)
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    size = parse_count(declared, max_digits=18)
+    if size is not None and size > limit:
         return _error(413, f"body larger than {limit} bytes")
     try:
         raw = await read_limited(request, limit)

@@ -37,6 +37,7 @@ from bot.channels.web import read_limited
 from bot.channels.wechat_sender import ApiError, WeChatApi, fetch_media, send_typing
 from bot.core import outbox
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
+from bot.numbers import parse_count
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,8 @@ class WeChatEndpoint:
     def authentic(self, query) -> bool:
         """Signed with our token, and not a replay from outside the time window."""
         timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
-        fresh = timestamp.isdigit() and abs(time.time() - int(timestamp)) <= self.settings.timestamp_window_seconds
+        seconds = parse_count(timestamp, max_digits=12)
+        fresh = seconds is not None and abs(time.time() - seconds) <= self.settings.timestamp_window_seconds
         return fresh and signed(signature_of(self.settings.token, timestamp, nonce), query.get("signature", ""))
 
     async def verify_url(self, request: Request) -> Response:

@@ -15,6 +15,7 @@ from bot.complaints import service
 from bot.complaints.models import CasePartyRow, CaseRow
 from bot.complaints.numbering import normalize_ticket
 from bot.core.messages import UserRef
+from bot.numbers import parse_count
 from bot.staff import queue
 from bot.staff.auth import StaffUser
 from bot.staff.models import StaffRow
@@ -34,6 +35,8 @@ KIND_ACTIONS = {
     "report": ["verify", "extend", "file", "not_file", "close"],
 }
 NEEDS_REASON = ("not_accept", "extend")
+MAX_DUE_WITHIN = 366
+"""Working days ahead a filter may look (counting them day by day is bounded work)."""
 
 
 async def case_department(session: AsyncSession, request: Request):
@@ -156,8 +159,9 @@ async def _filtered_cases(session: AsyncSession, filters: dict[str, str], today:
         query = query.where(CaseRow.department_code == filters["department"])
     if filters["demand"]:
         query = query.where(CaseRow.demand == filters["demand"])
-    if filters["due_within"].isdigit() and int(filters["due_within"]) > 0:
-        horizon = calendar.add_working_days(today, int(filters["due_within"])).due
+    due_within = min(parse_count(filters["due_within"]) or 0, MAX_DUE_WITHIN)
+    if due_within > 0:
+        horizon = calendar.add_working_days(today, due_within).due
         query = query.where(CaseRow.step.is_not(None), CaseRow.due_on <= horizon)
     if filters["overdue"]:
         query = query.where(CaseRow.step.is_not(None), CaseRow.due_on < today)

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from bot import texts
 from bot.complaints.models import CaseRow
 from bot.db import as_utc
+from bot.numbers import parse_count
 from bot.staff import escalations, queue
 from bot.staff.models import EscalationRow, HandoffRow
 from bot.staff.views.base import NOT_FOUND, StaffRequest, back, staff_view
@@ -91,7 +92,7 @@ async def handoff_messages(call: StaffRequest) -> Response:
         handoff = await session.get(HandoffRow, int(call.request.path_params["handoff_id"]))
         if handoff is None:
             return JSONResponse({"error": "not found"}, status_code=404)
-        messages = await queue.transcript(session, handoff, int(after) if after.isdigit() else 0)
+        messages = await queue.transcript(session, handoff, parse_count(after, max_digits=18) or 0)
     return JSONResponse({"messages": [
         {"id": m.id, "sender": m.sender, "text": m.text,
          "at": as_utc(m.created_at).astimezone(call.zone).strftime("%H:%M:%S")}
