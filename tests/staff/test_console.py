@@ -141,6 +141,18 @@ async def test_a_hand_off_from_request_to_close(http, runtime):
     assert "依据" in answer[0]["text"], "after the hand-off the bot answers again"
 
 
+async def test_an_unknown_hand_off_action_changes_nothing(http, runtime):
+    await create_staff(runtime, "agent1", "agent")
+    await citizen_says(http, "w-2", text="转人工")
+    agent = browser(http)
+    await agent.log_in("agent1")
+    (waiting,) = (await agent.client.get("/staff/api/queue")).json()["waiting"]
+    await agent.post(f"/staff/handoffs/{waiting['id']}/claim")
+    assert (await agent.post(f"/staff/handoffs/{waiting['id']}/cl0se")).status_code == 404
+    async with create_session_factory(runtime.database)() as session:
+        assert (await session.get(HandoffRow, waiting["id"])).status == "active"
+
+
 async def test_the_citizen_can_end_the_hand_off(http, runtime):
     await create_staff(runtime, "agent2", "agent")
     await citizen_says(http, "w-2", text="人工")

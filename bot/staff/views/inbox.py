@@ -19,6 +19,8 @@ from bot.staff import escalations, queue
 from bot.staff.models import EscalationRow, HandoffRow
 from bot.staff.views.base import NOT_FOUND, StaffRequest, back, staff_view
 
+HANDOFF_ACTIONS = ("reply", "close")
+
 
 async def escalation_department(session: AsyncSession, request: Request):
     """The county an escalation is raised to (None once it is the city bureau's)."""
@@ -104,6 +106,8 @@ async def handoff_messages(call: StaffRequest) -> Response:
 async def handoff_action(call: StaffRequest) -> Response:
     handoff_id = int(call.request.path_params["handoff_id"])
     action = call.request.path_params["action"]
+    if action not in HANDOFF_ACTIONS:
+        return HTMLResponse(texts.NOT_FOUND, status_code=404)
     try:
         async with call.sessions.begin() as session:
             handoff = await session.get(HandoffRow, handoff_id)
