@@ -116,7 +116,7 @@ class TelegramChannel:
 
     async def webhook(self, request: Request) -> Response:
         given = request.headers.get("x-telegram-bot-api-secret-token", "")
-        if not self.settings.secret or not hmac.compare_digest(self.settings.secret, given):
+        if not self.settings.secret or not hmac.compare_digest(self.settings.secret.encode(), given.encode()):
             return JSONResponse({"error": "forbidden"}, status_code=403)
         raw = await read_limited(request, self.settings.max_body_bytes)
         if raw is None:

@@ -69,8 +69,9 @@ def signature_of(*parts: str) -> str:
 
 
 def signed(expected: str, given: str) -> bool:
-    """Constant-time comparison (wechatpy's own check is not)."""
-    return bool(given) and hmac.compare_digest(expected, given)
+    """Constant-time comparison (wechatpy's own check is not), of bytes: compare_digest refuses str with
+    non-ASCII characters, and a forged signature must get a 400, not a 500."""
+    return bool(given) and hmac.compare_digest(expected.encode(), given.encode())
 
 
 def to_incoming(message, *, received_at: datetime) -> IncomingMessage | None:

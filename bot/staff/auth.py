@@ -103,7 +103,7 @@ async def log_out(session: AsyncSession, token: str) -> None:
 
 
 def csrf_matches(expected: str, given: str) -> bool:
-    return bool(given) and secrets.compare_digest(expected, given)
+    return bool(given) and secrets.compare_digest(expected.encode(), given.encode())  # non-ASCII: no TypeError
 
 
 @functools.cache

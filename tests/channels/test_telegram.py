@@ -106,7 +106,7 @@ async def test_a_question_is_answered_with_its_citation_and_buttons(telegram):
     assert buttons and all(len(b["callback_data"].encode()) <= CALLBACK_BYTES for b in buttons)
 
 
-@pytest.mark.parametrize("secret", ["", "wrong-secret"])
+@pytest.mark.parametrize("secret", ["", "wrong-secret", "sécret".encode("latin-1")])
 async def test_updates_without_the_secret_are_refused(telegram, secret):
     response = await telegram.post(text_update(telegram.next_id(), 4202, "你好"), secret=secret)
     assert response.status_code == 403

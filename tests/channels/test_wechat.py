@@ -70,6 +70,8 @@ async def test_url_verification(wechat):
     assert (await client.get("/wechat", params=forged)).status_code == 400
     stale = wx.verify_url("echo-123", timestamp=int(time.time()) - 3600)
     assert (await client.get("/wechat", params=stale)).status_code == 400
+    for odd in ({"signature": "签名" * 20}, {"timestamp": "9" * 5000}, {"timestamp": "²"}):
+        assert (await client.get("/wechat", params={**wx.verify_url("echo-123"), **odd})).status_code == 400
 
 
 @pytest.mark.parametrize("mode", ["plain", "compat", "safe"])
