@@ -353,6 +353,8 @@ QUIZ_REPORT_DONE = "谢谢指正！这道题已经转给工作人员核实。"
 
 # WeChat (bot/channels/wechat_mp.py)
 WECHAT_OPTION = "回复 {number}：{label}"
+WECHAT_CUT = "\n……（内容较长，以上为前一部分）"
+WECHAT_CONTINUED = "（接上条）\n"
 
 # Staff reports and exports (bot/staff/reports.py, charts.py, xlsx_export.py)
 REPORT_DEMAND_MISSING = "未填"

@@ -42,6 +42,8 @@ from bot.numbers import parse_count
 log = logging.getLogger(__name__)
 
 CHANNEL = "wechat"
+PASSIVE_BYTES = 2048
+"""WeChat refuses a passive text reply longer than this (UTF-8)."""
 SUCCESS = "success"
 API_TIMEOUT_SECONDS = 2.5
 """Calls made while WeChat waits for our answer (photo download, "typing")."""
@@ -116,6 +118,17 @@ def render_text(replies: tuple[Reply, ...]) -> str:
     return "\n\n".join(parts)
 
 
+def fit_passive(text: str, limit: int = PASSIVE_BYTES) -> tuple[str, str]:
+    """(the part of a reply that fits WeChat's passive-reply limit in UTF-8 bytes, the rest), cut at the
+    last line end that fits, else at a character."""
+    if len(text.encode()) <= limit:
+        return text, ""
+    head = text.encode()[:limit].decode(errors="ignore")
+    cut = head.rfind("\n")
+    cut = cut if cut > len(head) // 2 else len(head)
+    return text[:cut].rstrip(), text[cut:].lstrip()
+
+
 def transfer_xml(account_id: str, openid: str, kf_account: str) -> str:
     """The passive reply that hands the user to WeChat's 客服, naming an agent when configured.
 
@@ -178,7 +191,7 @@ class WeChatEndpoint:
         replies = await self._turn(runtime, incoming)
         if not replies:
             return PlainTextResponse(SUCCESS)
-        return self._passive_reply(request, message, replies)
+        return await self._passive_reply(request, message, replies)
 
     async def _read(self, request: Request) -> tuple[BaseMessage, IncomingMessage] | Response:
         """The pushed message, or the response that ends the request (refused, unreadable, nothing to do)."""
@@ -225,12 +238,26 @@ class WeChatEndpoint:
         log.info("wechat turn over budget: answered through the outbox")
         return ()
 
-    def _passive_reply(self, request: Request, message: BaseMessage, replies: tuple[Reply, ...]) -> Response:
+    async def _fit(self, request: Request, message: BaseMessage, text: str) -> str:
+        """What fits in the passive reply; the rest goes through the customer-service API when it is
+        configured, else the citizen is told the text was cut (a whole article can be 2,900 bytes)."""
+        first, rest = fit_passive(text, PASSIVE_BYTES - len(texts.WECHAT_CUT.encode()))
+        if not rest:
+            return text
+        if self.api is None:
+            return first + texts.WECHAT_CUT
+        async with request.app.state.runtime.sessions.begin() as session:
+            outbox.push(session, UserRef(CHANNEL, message.source), [Reply(texts.WECHAT_CONTINUED + rest)],
+                        now=datetime.now(UTC))
+        return first
+
+    async def _passive_reply(self, request: Request, message: BaseMessage, replies: tuple[Reply, ...]) -> Response:
         if any(r.handoff for r in replies):
             reply = transfer_xml(message.target, message.source, self.settings.kf_account)
         else:
+            content = await self._fit(request, message, render_text(replies))
             # wechatpy wraps the content in one CDATA section: a "]]>" in it must be split across two.
-            content = render_text(replies).replace("]]>", "]]]]><![CDATA[>")
+            content = content.replace("]]>", "]]]]><![CDATA[>")
             reply = TextReply(source=message.target, target=message.source, content=content).render()
         query = request.query_params
         if query.get("encrypt_type") == "aes":

@@ -111,6 +111,20 @@ async def test_malformed_xml_and_entity_attacks_get_success_never_500(wechat, bo
     assert response.status_code == 200 and response.text == "success"
 
 
+async def test_a_reply_over_wechats_passive_limit_is_cut_and_the_rest_sent_after(wechat):
+    """广告法第五十八条 in full is about 2,900 bytes: WeChat refuses a passive reply over 2,048."""
+    runtime, client, _config = wechat
+    wx = platform()
+    await push(client, wx, wx.text("oLong", "广告法第五十八条"))
+    response, reply = await push(client, wx, wx.text("oLong", "1"))
+    assert response.status_code == 200 and len(reply["Content"].encode()) <= 2048
+    async with runtime.sessions() as session:
+        rest = await session.scalar(select(OutboxRow).where(OutboxRow.external_id == "oLong"))
+    assert rest is not None and "接上条" in rest.replies[0]["text"]
+    whole = reply["Content"] + rest.replies[0]["text"]
+    assert "第五十八条" in whole and len(whole.encode()) > 2048
+
+
 async def test_a_message_sent_three_times_is_one_turn(wechat):
     runtime, client, _config = wechat
     wx = platform()
