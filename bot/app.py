@@ -60,6 +60,7 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
                  *((path, name) for path, name in channel_paths if path != "/"))
     app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(metrics.RequestTimer, endpoints=endpoints)])
+    app.router.redirect_slashes = False  # its redirect would be built from the request's Host header
     app.state.channels = {channel.name: channel for channel in channels}
     if runtime is not None:
         app.state.runtime = runtime

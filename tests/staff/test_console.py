@@ -63,6 +63,22 @@ async def test_every_staff_route_needs_a_session(http):
         assert response.status_code in (303, 401), path
 
 
+async def test_staff_pages_are_never_framed_or_cached(http, runtime):
+    await create_staff(runtime, "viewer1", "viewer")
+    viewer = browser(http)
+    login = await viewer.client.get("/staff/login")
+    await viewer.log_in("viewer1")
+    for response in (login, await viewer.client.get("/staff/cases"), await viewer.client.get("/staff/api/queue")):
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["cache-control"] == "no-store"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+async def test_a_forged_host_cannot_steer_a_redirect(http):
+    response = await http.get("/staff/cases/", headers={"host": "evil.example"})
+    assert "evil.example" not in response.headers.get("location", "")
+
+
 async def test_posts_without_the_csrf_token_are_refused(http, runtime):
     await create_staff(runtime, "boss", "admin")
     agent = browser(http)

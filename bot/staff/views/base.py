@@ -100,6 +100,22 @@ def back(path: str, flash: str = "") -> RedirectResponse:
     return RedirectResponse(f"{path}?flash={quote(flash)}" if flash else path, status_code=303)
 
 
+STAFF_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                               "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+"""Staff pages hold citizens' data: never framed, cached or sent on as a referrer."""
+
+
+def guarded(response: Response) -> Response:
+    response.headers.update(STAFF_HEADERS)
+    return response
+
+
 def staff_view(*, role: str, post: bool = False, department: DepartmentOf | None = None):
     """Declare a console endpoint: the least role, whether it is a form post (CSRF checked), and how
     to read the department of the matter it acts on (checked with `StaffUser.covers`)."""
@@ -107,6 +123,9 @@ def staff_view(*, role: str, post: bool = False, department: DepartmentOf | None
     def wrap(view: Callable[[StaffRequest], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
         @functools.wraps(view)
         async def endpoint(request: Request) -> Response:
+            return guarded(await _checked(request))
+
+        async def _checked(request: Request) -> Response:
             sessions = request.app.state.runtime.sessions
             at = now()
             async with sessions() as session:

@@ -11,7 +11,7 @@ from starlette.routing import Route
 from bot import texts
 from bot.staff import auth
 from bot.staff.auth import AuthError
-from bot.staff.views.base import COOKIE, LOGIN_COOKIE, StaffRequest, now, render, staff_view
+from bot.staff.views.base import COOKIE, LOGIN_COOKIE, StaffRequest, guarded, now, render, staff_view
 
 
 async def login_page(request: Request) -> Response:
@@ -19,7 +19,7 @@ async def login_page(request: Request) -> Response:
     zone = request.app.state.runtime.services.staff.timezone
     response = render("login.html", zone, staff=None, csrf=token, error=request.query_params.get("error", ""))
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/staff")
-    return response
+    return guarded(response)
 
 
 async def login(request: Request) -> Response:
