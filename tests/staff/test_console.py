@@ -74,6 +74,17 @@ async def test_staff_pages_are_never_framed_or_cached(http, runtime):
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
 
 
+async def test_report_ranges_and_export_kinds_are_bounded(http, runtime):
+    await create_staff(runtime, "chief", "supervisor")
+    chief = browser(http)
+    await chief.log_in("chief")
+    started = time.perf_counter()
+    wide = await chief.client.get("/staff/dashboard", params={"start": "0001-01-01", "end": "9999-12-31"})
+    assert wide.status_code == 200 and time.perf_counter() - started < 10
+    assert (await chief.client.get("/staff/export.csv", params={"start": "0001-01-01"})).status_code == 200
+    assert (await chief.client.get("/staff/export.x%0d%0aSet-Cookie:%20a=b")).status_code == 404
+
+
 async def test_a_forged_host_cannot_steer_a_redirect(http):
     response = await http.get("/staff/cases/", headers={"host": "evil.example"})
     assert "evil.example" not in response.headers.get("location", "")

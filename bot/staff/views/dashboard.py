@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from bot import texts
 from bot.staff import reports
 from bot.staff.views.base import StaffRequest, staff_view
 
+EXPORT_KINDS = ("csv", "xlsx")
+MAX_RANGE_DAYS = 366
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -29,8 +32,10 @@ async def dashboard(call: StaffRequest) -> Response:
 
 @staff_view(role="supervisor")
 async def export(call: StaffRequest) -> Response:
-    start, end = date_range(call.request, call.today)
     kind = call.request.path_params["kind"]
+    if kind not in EXPORT_KINDS:
+        return HTMLResponse(texts.NOT_FOUND, status_code=404)
+    start, end = date_range(call.request, call.today)
     async with call.sessions.begin() as session:
         rows = await reports.export_rows(session, start, end, call.zone)
         summary = await reports.summarize(session, start, end, today=call.today, zone=call.zone)
@@ -47,7 +52,8 @@ async def export(call: StaffRequest) -> Response:
 
 
 def date_range(request: Request, today: date) -> tuple[date, date]:
-    """The `start` and `end` days asked for (the last 30 days when missing or malformed), in order."""
+    """The `start` and `end` days asked for (the last 30 days when missing or malformed), in order, ending
+    today at the latest and spanning at most MAX_RANGE_DAYS: a report's work is bounded."""
     try:
         start = date.fromisoformat(request.query_params.get("start", ""))
     except ValueError:
@@ -56,7 +62,8 @@ def date_range(request: Request, today: date) -> tuple[date, date]:
         end = date.fromisoformat(request.query_params.get("end", ""))
     except ValueError:
         end = today
-    return (start, end) if start <= end else (end, start)
+    start, end = sorted((min(start, today), min(end, today)))
+    return max(start, end - timedelta(days=MAX_RANGE_DAYS - 1)), end
 
 
 ROUTES = [
