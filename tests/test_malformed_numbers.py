@@ -1,4 +1,4 @@
-"""Numbers a client sends that str.isdigit() lets through but int() refuses ("²", 5,000 digits): a clear
+"""Client input that parsers accept but cannot handle ("²", 5,000-digit numbers, 30,000 nested lists): a clear
 answer, never a 500 (issue 15's malformed-input findings)."""
 
 from __future__ import annotations
@@ -51,3 +51,13 @@ async def test_staff_query_numbers_are_bounded(http, runtime):
         assert (await viewer.client.get("/staff/cases", params={"due_within": value})).status_code == 200
         response = await viewer.client.get("/staff/api/handoffs/1/messages", params={"after": value})
         assert response.status_code == 404
+
+
+DEEP = "[" * 30_000 + "]" * 30_000
+
+
+@pytest.mark.parametrize("body", [DEEP, '{"user_id": "x", "text": ' + "1" * 5000 + "}"])
+@pytest.mark.parametrize("path", ["/api/chat", "/api/quiz/start", "/api/quiz/answer"])
+async def test_deep_or_huge_json_gets_a_400(http, path, body):
+    response = await http.post(path, content=body.encode(), headers={"content-type": "application/json"})
+    assert response.status_code == 400

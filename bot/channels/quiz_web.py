@@ -33,7 +33,7 @@ async def _json(request: Request) -> dict | Response:
         return _error(413, f"body larger than {limit} bytes")
     try:
         body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, a 5,000-digit number, 30,000 nested lists
         return _error(400, "body is not valid JSON")
     return body if isinstance(body, dict) else _error(400, "body must be a JSON object")
 

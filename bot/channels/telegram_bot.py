@@ -123,7 +123,7 @@ class TelegramChannel:
             return JSONResponse({"error": "too large"}, status_code=413)
         try:
             update = Update.de_json(json.loads(raw), self.bot)
-        except (json.JSONDecodeError, UnicodeDecodeError, TypeError, KeyError, ValueError, AttributeError):
+        except (TypeError, KeyError, ValueError, AttributeError, RecursionError):
             update = None
         if update is None:
             return JSONResponse({"error": "not a Telegram update"}, status_code=400)

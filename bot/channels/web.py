@@ -87,10 +87,10 @@ async def chat(request: Request) -> Response:
         return _error(413, f"body larger than {limit} bytes")
     try:
         message = to_incoming(json.loads(raw))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _error(400, "body is not valid JSON")
     except BadRequest as exc:
         return _error(400, str(exc))
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, a 5,000-digit number, 30,000 nested lists
+        return _error(400, "body is not valid JSON")
     try:
         replies = await request.app.state.runtime.engine.handle(message)
     except TurnConflict:
