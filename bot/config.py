@@ -42,6 +42,8 @@ class ServerSection:
     port: int = 8000
     workers: int = 1
     max_body_bytes: int = 65536
+    secure_cookies: bool = False
+    """Mark session cookies Secure (sent over HTTPS only): set it when the bureau serves the app behind HTTPS."""
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,18 @@ async def test_report_ranges_and_export_kinds_are_bounded(http, runtime):
     assert (await chief.client.get("/staff/export.x%0d%0aSet-Cookie:%20a=b")).status_code == 404
 
 
+async def test_cookies_are_secure_when_the_bureau_serves_https(tmp_path, database_url, knowledge, http):
+    assert "secure" not in (await http.get("/staff/login")).headers["set-cookie"].lower(), "plain HTTP trials"
+    config = make_config(tmp_path, database_url, WEIQUAN_SERVER_SECURE_COOKIES="true")
+    runtime = await start_runtime(config, knowledge=knowledge)
+    try:
+        app = create_app(config, runtime=runtime)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://test") as client:
+            assert "secure" in (await client.get("/staff/login")).headers["set-cookie"].lower()
+    finally:
+        await runtime.close()
+
+
 async def test_a_forged_host_cannot_steer_a_redirect(http):
     response = await http.get("/staff/cases/", headers={"host": "evil.example"})
     assert "evil.example" not in response.headers.get("location", "")

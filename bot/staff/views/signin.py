@@ -18,7 +18,8 @@ async def login_page(request: Request) -> Response:
     token = secrets.token_urlsafe(24)  # double-submit: the form must echo this cookie
     zone = request.app.state.runtime.services.staff.timezone
     response = render("login.html", zone, staff=None, csrf=token, error=request.query_params.get("error", ""))
-    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/staff")
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/staff",
+                        secure=_secure(request))
     return guarded(response)
 
 
@@ -34,7 +35,7 @@ async def login(request: Request) -> Response:
         except AuthError as refused:
             return RedirectResponse(f"/staff/login?error={refused}", status_code=303)
     response = RedirectResponse("/staff/", status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="lax", path="/staff",
+    response.set_cookie(COOKIE, token, httponly=True, samesite="lax", path="/staff", secure=_secure(request),
                         max_age=int(auth.SESSION_LIFETIME.total_seconds()))
     response.delete_cookie(LOGIN_COOKIE, path="/staff")
     return response
@@ -47,6 +48,10 @@ async def logout(call: StaffRequest) -> Response:
     response = RedirectResponse("/staff/login", status_code=303)
     response.delete_cookie(COOKIE, path="/staff")
     return response
+
+
+def _secure(request: Request) -> bool:
+    return request.app.state.runtime.config.server.secure_cookies
 
 
 ROUTES = [
