@@ -20,6 +20,8 @@ from bot.staff.models import ROLES, StaffRow, StaffSessionRow
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=12)
+WRONG_LOGIN = "用户名或密码错误"
+LOCKED_LOGIN = "登录失败次数过多，账号已临时锁定，请15分钟后再试或联系管理员"
 ROLE_RANK = {"viewer": 0, "agent": 1, "supervisor": 2, "admin": 3}
 _HASHER = PasswordHasher()
 
@@ -68,14 +70,14 @@ async def log_in(session: AsyncSession, username: str, password: str, now: datet
     # argon2 takes a CPU core for a moment, and on the event loop it would stall every other request.
     matches = await asyncio.to_thread(_matches, row.password_hash if row is not None else None, password)
     if row is None:
-        raise AuthError("用户名或密码错误")
+        raise AuthError(WRONG_LOGIN)
     if row.locked_until is not None and as_utc(row.locked_until) > now:
-        raise AuthError("登录失败次数过多，账号已临时锁定，请15分钟后再试或联系管理员")
+        raise AuthError(LOCKED_LOGIN)
     if not matches:
         row.failed_logins += 1
         if row.failed_logins >= MAX_FAILURES:
             row.locked_until, row.failed_logins = now + LOCKOUT, 0
-        raise AuthError("用户名或密码错误")
+        raise AuthError(WRONG_LOGIN)
     row.failed_logins, row.locked_until = 0, None
     token = secrets.token_urlsafe(32)
     session.add(StaffSessionRow(token_hash=_digest(token), staff_id=row.id, csrf_token=secrets.token_urlsafe(24),

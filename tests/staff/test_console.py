@@ -97,6 +97,16 @@ async def test_cookies_are_secure_when_the_bureau_serves_https(tmp_path, databas
         await runtime.close()
 
 
+async def test_banners_show_only_messages_the_server_chose(http, runtime):
+    await create_staff(runtime, "viewer1", "viewer")
+    viewer = browser(http)
+    assert "请拨打" not in (await viewer.client.get("/staff/login", params={"error": "请拨打400-123"})).text
+    await viewer.log_in("viewer1")
+    assert "请拨打" not in (await viewer.client.get("/staff/", params={"flash": "系统升级，请拨打400-123"})).text
+    taken = (await viewer.client.get("/staff/", params={"flash": "这个会话已被其他同事认领或已结束。"})).text
+    assert "这个会话已被其他同事认领或已结束。" in taken
+
+
 async def test_a_forged_host_cannot_steer_a_redirect(http):
     response = await http.get("/staff/cases/", headers={"host": "evil.example"})
     assert "evil.example" not in response.headers.get("location", "")

@@ -10,6 +10,7 @@ another county -> 403. The runtime is the one the app's lifespan put on `app.sta
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
@@ -84,7 +85,9 @@ class StaffRequest:
         return str(self.form.get(name, "") if self.form is not None else "").strip()[:limit]
 
     def render(self, name: str, **context: Any) -> HTMLResponse:
-        return render(name, self.zone, staff=self.staff, csrf=self.csrf, **context)
+        """A console page, with the banner of the action that led here (only a message the server chose)."""
+        flash = shown(self.request.query_params.get("flash", ""), FLASHES)
+        return render(name, self.zone, staff=self.staff, csrf=self.csrf, flash=flash, **context)
 
     async def audit(self, session: AsyncSession, action: str, target: str, details: dict | None = None) -> None:
         await queue.audit(session, self.staff, action, target, self.at, details)
@@ -93,6 +96,21 @@ class StaffRequest:
 def render(name: str, zone: tzinfo, **context: Any) -> HTMLResponse:
     """A console template with the texts and local-time filter every page uses."""
     return HTMLResponse(PAGES.get_template(name).render(t=texts, zone=zone, **context))
+
+
+FLASHES = (texts.WARNING_EMPTY, texts.WARNING_PUBLISHED, texts.REASON_REQUIRED, texts.QUEUE_TAKEN,
+           texts.QUEUE_NOT_YOURS, texts.QUEUE_LIMIT, texts.BAD_TIME)
+"""The banners a console page may show after a redirect ({count}, {limit}: a number)."""
+
+
+def shown(text: str, allowed: tuple[str, ...]) -> str:
+    """`text` when it is one of the `allowed` messages (their {fields} standing for numbers), else "": a link
+    someone else crafted cannot put its own words into the bureau's official banner."""
+    for template in allowed:
+        pattern = re.sub(r"\\\{\w+\\\}", r"\\d+", re.escape(template))
+        if re.fullmatch(pattern, text):
+            return text
+    return ""
 
 
 def back(path: str, flash: str = "") -> RedirectResponse:

@@ -14,7 +14,7 @@ from bot.staff.views.base import StaffRequest, back, staff_view
 async def warnings_page(call: StaffRequest) -> Response:
     async with call.sessions() as session:
         published = await warnings.latest(session, limit=50)
-    return call.render("warnings.html", published=published, flash=call.request.query_params.get("flash", ""))
+    return call.render("warnings.html", published=published)
 
 
 @staff_view(role="supervisor", post=True)

@@ -32,7 +32,7 @@ async def escalation_department(session: AsyncSession, request: Request):
 
 @staff_view(role="viewer")
 async def inbox(call: StaffRequest) -> Response:
-    return call.render("inbox.html", flash=call.request.query_params.get("flash", ""))
+    return call.render("inbox.html")
 
 
 @staff_view(role="viewer")

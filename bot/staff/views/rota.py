@@ -17,7 +17,7 @@ from bot.staff.views.base import StaffRequest, back, staff_view
 async def duty_page(call: StaffRequest) -> Response:
     async with call.sessions() as session:
         current = await duty.duty_now(session, call.services.staff, call.at)
-    return call.render("duty.html", duty=current, flash=call.request.query_params.get("flash", ""))
+    return call.render("duty.html", duty=current)
 
 
 @staff_view(role="supervisor", post=True)

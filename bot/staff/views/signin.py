@@ -11,13 +11,14 @@ from starlette.routing import Route
 from bot import texts
 from bot.staff import auth
 from bot.staff.auth import AuthError
-from bot.staff.views.base import COOKIE, LOGIN_COOKIE, StaffRequest, guarded, now, render, staff_view
+from bot.staff.views.base import COOKIE, LOGIN_COOKIE, StaffRequest, guarded, now, render, shown, staff_view
 
 
 async def login_page(request: Request) -> Response:
     token = secrets.token_urlsafe(24)  # double-submit: the form must echo this cookie
     zone = request.app.state.runtime.services.staff.timezone
-    response = render("login.html", zone, staff=None, csrf=token, error=request.query_params.get("error", ""))
+    error = shown(request.query_params.get("error", ""), (auth.WRONG_LOGIN, auth.LOCKED_LOGIN))
+    response = render("login.html", zone, staff=None, csrf=token, error=error)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/staff",
                         secure=_secure(request))
     return guarded(response)
