@@ -226,8 +226,20 @@ class TelegramSection:
     max_body_bytes: int = 262144
 
 
+@dataclass(frozen=True)
+class WebSection:
+    """The web chat and the web quiz: who a browser is, and who may speak for a citizen."""
+
+    identity_days: int = 365
+    """How long a browser keeps its identity cookie without a visit (every visit renews it)."""
+    identity_secret: str = ""
+    """Signs the identity cookie; empty: a random key made once and kept in the database for all workers."""
+    api_key: str = ""
+    """Lets an integration (a kiosk, a partner's app) name its own citizens with `user_id`; empty: nobody can."""
+
+
 SECRET_KEYS = {("wechat", "token"), ("wechat", "aes_key"), ("wechat", "app_secret"), ("telegram", "token"),
-               ("telegram", "secret")}
+               ("telegram", "secret"), ("web", "identity_secret"), ("web", "api_key")}
 """Read from the environment only (WEIQUAN_WECHAT_TOKEN …), never from config.toml."""
 
 
@@ -243,6 +255,7 @@ class Config:
     quiz: QuizSection = field(default_factory=QuizSection)
     wechat: WeChatSection = field(default_factory=WeChatSection)
     telegram: TelegramSection = field(default_factory=TelegramSection)
+    web: WebSection = field(default_factory=WebSection)
 
     @property
     def database_url(self) -> str:

@@ -23,6 +23,9 @@ from bot.runtime import set_log_levels, start_runtime
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # as bot.channels.telegram_bot.make_bot sets it
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INTEGRATION_KEY = "test-integration-key"
+INTEGRATION = {"Authorization": f"Bearer {INTEGRATION_KEY}"}
+"""Headers of an integration allowed to name citizens with `user_id` on /api/chat (tests speak for many)."""
 POSTGRES_URL = os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith("postgresql") else ""
 
 
@@ -74,7 +77,8 @@ def make_config(tmp_path: Path, database_url: str = "", *, shifts=(ROUND_THE_CLO
     The duty roster is replaced (by default: someone on duty around the clock) so that tests do
     not depend on the time of day they run at.
     """
-    env = {"WEIQUAN_APP_DATA_DIR": str(tmp_path / "var"), "WEIQUAN_APP_LOG_LEVEL": "WARNING", **environ}
+    env = {"WEIQUAN_APP_DATA_DIR": str(tmp_path / "var"), "WEIQUAN_APP_LOG_LEVEL": "WARNING",
+           "WEIQUAN_WEB_API_KEY": INTEGRATION_KEY, **environ}
     if database_url:
         env["DATABASE_URL"] = database_url
     config = load_config(PROJECT_ROOT / "config.toml", env)

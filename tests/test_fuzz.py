@@ -43,7 +43,7 @@ from bot.services import build_services
 from handlers.complaint import DEMANDS, complaint_form
 from knowledge.base import DATA_DIR, load_statutes
 from knowledge.claims import ClaimBook, load_claims
-from tests.conftest import PROJECT_ROOT, make_config
+from tests.conftest import INTEGRATION, PROJECT_ROOT, make_config
 from tests.fakes.wechat import WeChatPlatform, generate_aes_key, xml_fields
 from tests.scenarios.chat import COMPLAINT_ANSWERS, Citizen
 
@@ -642,7 +642,7 @@ async def test_web_api_answers_every_body_without_a_500(config, runtime, record_
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         for body in bodies:
             with blamed_on(body):
-                response = await client.post("/api/chat", content=body)
+                response = await client.post("/api/chat", content=body, headers=INTEGRATION)
                 assert response.status_code in (200, 400)
                 assert "replies" in response.json() or "error" in response.json()
     record_property("cases", len(bodies))

@@ -10,6 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.app import create_app
 from bot.complaints.models import CaseRow
 from bot.core.tables import OutboxRow
+from tests.conftest import INTEGRATION
 
 
 async def scrape(client: httpx.AsyncClient) -> dict[tuple[str, tuple], float]:
@@ -38,8 +39,8 @@ async def test_metrics_count_turns_duplicates_and_backlogs(config, runtime):
         before = await scrape(client)
         question = {"user_id": "m-1", "text": "网购的衣服七天内能退吗", "message_id": "1"}
         for _ in range(3):  # the same message three times: one turn, two dedup hits
-            assert (await client.post("/api/chat", json=question)).status_code == 200
-        await client.post("/api/chat", json={"user_id": "m-2", "text": "转人工"})
+            assert (await client.post("/api/chat", json=question, headers=INTEGRATION)).status_code == 200
+        await client.post("/api/chat", json={"user_id": "m-2", "text": "转人工"}, headers=INTEGRATION)
         after = await scrape(client)
 
     def grew(key) -> float:

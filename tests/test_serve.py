@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import POSTGRES_URL, PROJECT_ROOT
+from tests.conftest import INTEGRATION, INTEGRATION_KEY, POSTGRES_URL, PROJECT_ROOT
 from tests.processes import uvicorn_worker_pids
 
 pytestmark = pytest.mark.skipif(bool(POSTGRES_URL), reason="process test runs on the default SQLite setup")
@@ -30,13 +30,14 @@ def free_port() -> int:
 
 def start(data_dir, port: int, *, workers: int = 1, **settings: str) -> subprocess.Popen:
     """`weiquan serve` on SQLite in `data_dir`; keyword arguments are extra environment settings."""
-    env = {**os.environ, "WEIQUAN_APP_DATA_DIR": str(data_dir), "WEIQUAN_APP_LOG_LEVEL": "WARNING", **settings}
+    env = {**os.environ, "WEIQUAN_APP_DATA_DIR": str(data_dir), "WEIQUAN_APP_LOG_LEVEL": "WARNING",
+           "WEIQUAN_WEB_API_KEY": INTEGRATION_KEY, **settings}
     env.pop("DATABASE_URL", None)
     log = data_dir / "serve.log"
     with log.open("ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve", "--port", str(port), "--workers", str(workers)],
-            cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+            cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -48,14 +49,14 @@ def start(data_dir, port: int, *, workers: int = 1, **settings: str) -> subproce
             if process.poll() is not None:
                 raise AssertionError(log.read_text(encoding="utf-8", errors="replace")) from None
             time.sleep(0.2)
-    process.kill()
+    os.killpg(process.pid, signal.SIGKILL)  # the workers too: a killed supervisor would leave them running
     raise AssertionError("server did not become healthy")
 
 
 def post(port: int, body: dict) -> dict:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/chat", data=json.dumps(body).encode(), method="POST",
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **INTEGRATION},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)

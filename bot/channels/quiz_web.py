@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot import texts
+from bot.channels import web_identity
 from bot.channels.web import body_limit, read_limited
 from bot.core.messages import UserRef
 from bot.numbers import parse_count
@@ -22,8 +23,8 @@ from bot.quiz import service
 from bot.quiz.service import QuizRefused, Served
 from bot.services import Services
 
-CHANNEL = "web"
-MAX_ID = 128
+PLAYERS = "web-quiz"
+CHAT = "web"
 
 
 async def _json(request: Request) -> dict | Response:
@@ -38,17 +39,21 @@ async def _json(request: Request) -> dict | Response:
     return body if isinstance(body, dict) else _error(400, "body must be a JSON object")
 
 
-async def page(_request: Request) -> Response:
-    return HTMLResponse(resources.files("bot.web").joinpath("quiz.html").read_text(encoding="utf-8"))
+async def page(request: Request) -> Response:
+    """The quiz page; the first visit gets the browser's identity, every visit renews it."""
+    identities = await web_identity.identities(request)
+    identity, _fresh = identities.read_or_new(request)
+    html = resources.files("bot.web").joinpath("quiz.html").read_text(encoding="utf-8")
+    return identities.attach(HTMLResponse(html), identity)
 
 
 async def start(request: Request) -> Response:
     body = await _json(request)
     if isinstance(body, Response):
         return body
-    player = _player(body)
-    if player is None:
-        return _error(400, "player_id must be a non-empty string of at most 128 characters")
+    identities = await web_identity.identities(request)
+    identity, fresh = identities.read_or_new(request)
+    player = _player_of(identity)
     name = str(body.get("name", ""))[:40]
     try:
         async with _sessions(request).begin() as session:
@@ -57,17 +62,21 @@ async def start(request: Request) -> Response:
                                          campaign=str(body.get("campaign", "")))
     except QuizRefused as refused:
         return _error(409, str(refused))
-    return JSONResponse({"question": _public(served)})
+    response = JSONResponse({"question": _public(served)})
+    return identities.attach(response, identity) if fresh else response
 
 
 async def answer(request: Request) -> Response:
     body = await _json(request)
     if isinstance(body, Response):
         return body
-    player, chosen, attempt_id = _player(body), body.get("chosen"), body.get("attempt_id")
-    if player is None or not isinstance(attempt_id, int) or not isinstance(chosen, list) or not all(
+    identity = (await web_identity.identities(request)).read(request)
+    if identity is None:
+        return _error(401, texts.QUIZ_NO_SESSION)
+    player, chosen, attempt_id = _player_of(identity), body.get("chosen"), body.get("attempt_id")
+    if not isinstance(attempt_id, int) or not isinstance(chosen, list) or not all(
             isinstance(c, int) and 0 <= c < 5 for c in chosen):
-        return _error(400, "player_id, attempt_id (integer) and chosen (list of option indexes) are required")
+        return _error(400, "attempt_id (integer) and chosen (list of option indexes) are required")
     try:
         async with _sessions(request).begin() as session:
             feedback = await service.answer(session, _services(request).quiz_bank, _services(request).quiz,
@@ -118,12 +127,13 @@ async def report(request: Request) -> Response:
     body = await _json(request)
     if isinstance(body, Response):
         return body
-    player_id = body.get("player_id")
-    if not isinstance(player_id, str) or not player_id.strip() or len(player_id) > MAX_ID:
-        return _error(400, "player_id is required")
+    identity = (await web_identity.identities(request)).read(request)
+    if identity is None:
+        return _error(401, texts.QUIZ_NO_SESSION)
     try:
         async with _sessions(request).begin() as session:
-            await service.report_question(session, _services(request).quiz_bank, user=UserRef(CHANNEL, player_id),
+            # The hand-off goes to the browser's web chat: staff's answer shows up there.
+            await service.report_question(session, _services(request).quiz_bank, user=UserRef(CHAT, identity),
                                           question_id=str(body.get("question_id", "")),
                                           note=str(body.get("note", "")), now=_now())
     except QuizRefused as refused:
@@ -158,11 +168,9 @@ def _public(served: Served) -> dict:
             "seconds": served.seconds, "deadline": served.deadline.isoformat()}
 
 
-def _player(body: dict) -> str | None:
-    player_id = body.get("player_id")
-    if not isinstance(player_id, str) or not player_id.strip() or len(player_id) > MAX_ID:
-        return None
-    return service.player_of(UserRef(CHANNEL, player_id.strip()))
+def _player_of(identity: str) -> str:
+    """The browser's quiz player: its own id space, apart from chat users and other channels' players."""
+    return service.player_of(UserRef(PLAYERS, identity))
 
 
 def _services(request: Request) -> Services:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 
@@ -12,6 +13,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from bot.channels import web_identity
 from bot.core.engine import TurnConflict
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
 from bot.core.outbox import take_pending
@@ -32,11 +34,14 @@ class BadRequest(ValueError):
     """The request body is not a chat message; the text says why (shown to API clients)."""
 
 
-def to_incoming(body: object) -> IncomingMessage:
-    """Translate a parsed JSON body into the neutral message, or raise BadRequest."""
+class Unauthorized(ValueError):
+    """The request names a citizen it may not speak for; the text says why (shown to API clients)."""
+
+
+def to_incoming(body: object, user_id: str) -> IncomingMessage:
+    """Translate a parsed JSON body from `user_id` into the neutral message, or raise BadRequest."""
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object")
-    user_id = _identifier(body, "user_id", MAX_ID_CHARS, required=True)
     message_id = _identifier(body, "message_id", MAX_ID_CHARS, required=False)
     payload = _identifier(body, "payload", MAX_PAYLOAD_CHARS, required=False)
     user = UserRef(CHANNEL, user_id)
@@ -47,6 +52,31 @@ def to_incoming(body: object) -> IncomingMessage:
     if not isinstance(text, str):
         raise BadRequest("either text (a string) or payload is required")
     return IncomingMessage(user, MessageKind.TEXT, text=LONE_SURROGATE.sub("", text), dedup_key=dedup_key)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Whom a request speaks for, and whether its response must issue that browser's new identity."""
+
+    user_id: str
+    issue: bool = False
+
+
+async def caller(request: Request, claimed: object) -> Caller:
+    """The citizen this request speaks for: the browser's own signed identity, or, for an integration
+    holding the API key, the `user_id` it names (kept apart in the "api:" space). Raises BadRequest or
+    Unauthorized."""
+    identities = await web_identity.identities(request)
+    if claimed is None:
+        identity, fresh = identities.read_or_new(request)
+        return Caller(identity, issue=fresh)
+    if not identities.is_integration(request):
+        raise Unauthorized("user_id is accepted only from integrations holding the API key "
+                           "(Authorization: Bearer <key>); browsers are known by their cookie")
+    if not isinstance(claimed, str) or not claimed.strip() or len(claimed) > MAX_ID_CHARS \
+            or LONE_SURROGATE.search(claimed):
+        raise BadRequest(f"user_id must be a non-empty string of at most {MAX_ID_CHARS} characters")
+    return Caller(web_identity.API_PREFIX + claimed.strip())
 
 
 def _identifier(body: dict, key: str, max_chars: int, *, required: bool) -> str | None:
@@ -86,9 +116,13 @@ async def chat(request: Request) -> Response:
     if raw is None:
         return _error(413, f"body larger than {limit} bytes")
     try:
-        message = to_incoming(json.loads(raw))
+        body = json.loads(raw)
+        who = await caller(request, body.get("user_id") if isinstance(body, dict) else None)
+        message = to_incoming(body, who.user_id)
     except BadRequest as exc:
         return _error(400, str(exc))
+    except Unauthorized as exc:
+        return _error(401, str(exc))
     except (ValueError, RecursionError):  # not JSON, not UTF-8, a 5,000-digit number, 30,000 nested lists
         return _error(400, "body is not valid JSON")
     try:
@@ -96,17 +130,29 @@ async def chat(request: Request) -> Response:
     except TurnConflict:
         log.warning("web turn gave up after repeated conflicts")
         return _error(503, "busy, please retry")
-    return JSONResponse(render(replies))
+    return await _for(request, who, JSONResponse(render(replies)))
 
 
 async def updates(request: Request) -> Response:
-    """Messages from staff and status notices waiting for this web user (the page polls this)."""
-    user_id = request.query_params.get("user_id", "")
-    if not user_id.strip() or len(user_id) > MAX_ID_CHARS or LONE_SURROGATE.search(user_id):
-        return _error(400, f"user_id must be a non-empty string of at most {MAX_ID_CHARS} characters")
+    """Messages from staff and status notices waiting for this citizen (the page polls this)."""
+    try:
+        who = await caller(request, request.query_params.get("user_id"))
+    except BadRequest as exc:
+        return _error(400, str(exc))
+    except Unauthorized as exc:
+        return _error(401, str(exc))
+    if who.issue:  # a browser without an identity has no messages waiting
+        return await _for(request, who, JSONResponse(render(())))
     async with request.app.state.runtime.sessions.begin() as session:
-        replies = await take_pending(session, UserRef(CHANNEL, user_id.strip()), datetime.now(UTC))
+        replies = await take_pending(session, UserRef(CHANNEL, who.user_id), datetime.now(UTC))
     return JSONResponse(render(tuple(replies)))
+
+
+async def _for(request: Request, who: Caller, response: Response) -> Response:
+    """The response, carrying a browser's new identity cookie when this request was its first."""
+    if who.issue:
+        (await web_identity.identities(request)).attach(response, who.user_id)
+    return response
 
 
 async def latest_warnings(request: Request) -> Response:
@@ -119,9 +165,12 @@ async def latest_warnings(request: Request) -> Response:
     ]})
 
 
-async def page(_request: Request) -> Response:
+async def page(request: Request) -> Response:
+    """The chat page; the first visit gets the browser's identity, every visit renews it."""
     html = resources.files("bot.web").joinpath("chat.html").read_text(encoding="utf-8")
-    return HTMLResponse(html)
+    identities = await web_identity.identities(request)
+    identity, _fresh = identities.read_or_new(request)
+    return identities.attach(HTMLResponse(html), identity)
 
 
 ROUTES = [

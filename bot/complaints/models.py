@@ -10,7 +10,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base
@@ -115,3 +127,18 @@ class CaseStepRow(Base):
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     done_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     """The bureau's local day the step was completed; None while open."""
+
+
+class StatusCheckFailureRow(Base):
+    """A wrong phone check on someone else's ticket: counted per ticket and per requester over a day, so
+    that neither a new conversation nor a new identity starts the count again."""
+
+    __tablename__ = "status_check_failures"
+    __table_args__ = (Index("ix_status_check_failures_ticket", "ticket", "failed_at"),
+                      Index("ix_status_check_failures_requester", "requester", "failed_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket: Mapped[str] = mapped_column(String(16))
+    requester: Mapped[str] = mapped_column(String(180))
+    """The requester as "channel:id"."""
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 import pytest
 from sqlalchemy import func, select, text
 
 from bot.app import create_app
+from bot.core import outbox
+from bot.core.messages import Reply, UserRef
 from bot.core.tables import ConversationRow, TurnEventRow
 from bot.db import create_session_factory
+from bot.runtime import start_runtime
+from tests.conftest import INTEGRATION, make_config
 
 
 @pytest.fixture
 async def client(config, runtime):
+    """An integration holding the API key: it names the citizen of each request with `user_id`."""
     app = create_app(config, runtime=runtime)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                 headers=INTEGRATION) as http:
+        yield http
+
+
+@pytest.fixture
+async def browser(client):
+    """A browser on the same app: no API key, only the cookies the server gives it."""
+    async with httpx.AsyncClient(transport=client._transport, base_url="http://test") as http:
         yield http
 
 
@@ -50,7 +65,7 @@ async def test_asking_for_a_person_stores_the_flag(client, runtime):
     replies = await chat(client, user_id="w4", text="我要转人工")
     assert "人工" in replies[0]["text"]
     async with create_session_factory(runtime.database)() as session:
-        row = await session.scalar(select(ConversationRow).where(ConversationRow.external_id == "w4"))
+        row = await session.scalar(select(ConversationRow).where(ConversationRow.external_id == "api:w4"))
     assert row.wants_human is True
 
 
@@ -73,7 +88,6 @@ async def test_not_knowing_is_said_honestly_with_an_offer_of_a_person(client):
         (b"{not json", "not valid JSON"),
         (b"\xff\xfe\x00", "not valid JSON"),
         (b"[1, 2]", "JSON object"),
-        (b'{"text": "hello"}', "user_id"),
         (b'{"user_id": "", "text": "hello"}', "user_id"),
         (b'{"user_id": 42, "text": "hello"}', "user_id"),
         (b'{"user_id": "x"}', "text"),
@@ -157,3 +171,69 @@ async def test_half_surrogate_pairs_in_json_are_dropped_not_fatal(client):
     for bad in (b'{"user_id": "w12", "payload": "\\ud800"}', b'{"user_id": "w\\udb66", "text": "hi"}'):
         refused = await client.post("/api/chat", content=bad)
         assert refused.status_code == 400, bad
+
+
+async def test_a_browser_is_known_by_the_cookie_the_server_issued(browser, runtime):
+    page = await browser.get("/")
+    cookie = page.headers["set-cookie"].lower()
+    assert "weiquan_id=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+    first = await browser.post("/api/chat", json={"text": "我要转人工"})
+    assert first.status_code == 200 and "set-cookie" not in first.headers, "the page's identity is kept"
+    identity = web_identity_of(browser)
+    async with runtime.sessions() as session:
+        row = await session.scalar(select(ConversationRow).where(ConversationRow.channel == "web"))
+    assert row.external_id == identity and row.wants_human
+
+
+async def test_naming_a_citizen_needs_the_api_key(browser, client, runtime):
+    await browser.get("/")
+    victim = web_identity_of(browser)
+    async with runtime.sessions.begin() as session:
+        outbox.push(session, UserRef("web", victim), [Reply("工作人员：您的投诉已受理")], now=datetime.now(UTC))
+    async with httpx.AsyncClient(transport=browser._transport, base_url="http://test") as stranger:
+        read = await stranger.get("/api/chat/updates", params={"user_id": victim})
+        assert read.status_code == 401 and "API key" in read.json()["error"]
+        cancel = await stranger.post("/api/chat", json={"user_id": victim, "text": "取消"})
+        assert cancel.status_code == 401
+        stranger.cookies.set("weiquan_id", victim)
+        forged = await stranger.get("/api/chat/updates")
+        assert forged.json() == {"replies": []}, "an unsigned cookie is nobody"
+    integration = await client.get("/api/chat/updates", params={"user_id": victim})
+    assert integration.json() == {"replies": []}, "integration ids are their own space"
+    mine = await browser.get("/api/chat/updates")
+    assert "您的投诉已受理" in mine.json()["replies"][0]["text"], "the message waited for its citizen"
+
+
+async def test_a_first_request_without_a_cookie_gets_one_and_keeps_it(browser):
+    first = await browser.post("/api/chat", json={"text": "你好"})
+    assert "weiquan_id=" in first.headers["set-cookie"]
+    identity = web_identity_of(browser)
+    await browser.post("/api/chat", json={"text": "我要转人工"})
+    assert web_identity_of(browser) == identity
+
+
+async def test_every_worker_accepts_the_identity_another_issued(browser, config, runtime):
+    await browser.get("/")
+    other_worker = create_app(config, runtime=runtime)  # its own state: reads the stored key again
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=other_worker), base_url="http://test",
+                                 cookies=browser.cookies) as same_browser:
+        reply = await same_browser.post("/api/chat", json={"text": "你好"})
+    assert reply.status_code == 200 and "set-cookie" not in reply.headers
+
+
+async def test_without_a_configured_key_no_one_names_a_citizen(tmp_path, database_url, knowledge):
+    config = make_config(tmp_path, database_url, WEIQUAN_WEB_API_KEY="")
+    started = await start_runtime(config, knowledge=knowledge)
+    try:
+        app = create_app(config, runtime=started)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                     headers={"Authorization": "Bearer "}) as http:
+            refused = await http.post("/api/chat", json={"user_id": "x", "text": "你好"})
+    finally:
+        await started.close()
+    assert refused.status_code == 401
+
+
+def web_identity_of(http: httpx.AsyncClient) -> str:
+    """The identity inside the browser's signed cookie (the part before the signature)."""
+    return http.cookies["weiquan_id"].rsplit(".", 1)[0]

@@ -153,23 +153,26 @@ async def test_the_web_game_never_sends_the_key_before_the_answer(config, runtim
         page = await client.get("/quiz")
         assert page.status_code == 200 and "/api/quiz/start" in page.text
         started = (await client.post("/api/quiz/start",
-                                     json={"player_id": "p1", "name": "网友", "mode": "daily"})).json()
+                                     json={"name": "网友", "mode": "daily"})).json()
         question = started["question"]
         assert "answer" not in question and "explanation" not in question and "facts" not in question
         key = key_of(runtime, question["id"])
-        reply = (await client.post("/api/quiz/answer", json={"player_id": "p1", "attempt_id": question["attempt_id"],
-                                                              "chosen": key})).json()
+        reply = (await client.post("/api/quiz/answer", json={"attempt_id": question["attempt_id"], "chosen": key})).json()
         assert reply["correct"] and reply["in_time"] and reply["answer"] == key
         assert "answer" not in reply["next"]
         article = (await client.get("/api/quiz/article", params=reply["citation"])).json()
         assert article["text"]
-        bad = await client.post("/api/quiz/answer", json={"player_id": "p1", "attempt_id": "x", "chosen": [0]})
+        bad = await client.post("/api/quiz/answer", json={"attempt_id": "x", "chosen": [0]})
         assert bad.status_code == 400
-        stolen = await client.post("/api/quiz/answer", json={"player_id": "p2", "attempt_id": question["attempt_id"],
-                                                             "chosen": [0]})
-        assert stolen.status_code == 409
-        report = await client.post("/api/quiz/report", json={"player_id": "p1", "question_id": question["id"],
-                                                             "note": "答案好像不对"})
+        async with httpx.AsyncClient(transport=client._transport, base_url="http://test") as stranger:
+            cookieless = await stranger.post("/api/quiz/answer", json={"attempt_id": question["attempt_id"],
+                                                                      "chosen": [0]})
+            assert cookieless.status_code == 401 and "刷新页面" in cookieless.json()["error"]
+            await stranger.get("/quiz")  # another browser, with its own identity
+            stolen = await stranger.post("/api/quiz/answer", json={"attempt_id": question["attempt_id"],
+                                                                  "chosen": [0], "player_id": "p1"})
+            assert stolen.status_code == 409, "a named player_id is not an identity"
+        report = await client.post("/api/quiz/report", json={"question_id": question["id"], "note": "答案好像不对"})
         assert report.json()["ok"]
         board = (await client.get("/api/quiz/leaderboard", params={"scope": "all"})).json()
         assert board["scope"] == "all"
@@ -177,6 +180,7 @@ async def test_the_web_game_never_sends_the_key_before_the_answer(config, runtim
         handoff = await session.scalar(select(HandoffRow))
         messages = (await session.scalars(select(HandoffMessageRow))).all()
     assert handoff.reason == "quiz" and question["stem"] in messages[0].text and "答案好像不对" in messages[0].text
+    assert handoff.channel == "web", "staff's answer reaches the same browser's web chat"
 
 
 async def test_answering_too_fast_is_rate_limited(runtime):

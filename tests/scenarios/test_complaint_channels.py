@@ -10,6 +10,7 @@ from bot.complaints.models import CaseRow
 from bot.db import create_session_factory
 from tests.channels.test_terminal import converse
 from tests.scenarios.chat import COMPLAINT_ANSWERS
+from tests.conftest import INTEGRATION
 
 
 async def only_case(runtime) -> CaseRow:
@@ -31,7 +32,7 @@ async def test_filing_by_buttons_and_looking_up_on_the_web(config, runtime):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
 
         async def send(**body) -> list[dict]:
-            response = await client.post("/api/chat", json={"user_id": "web-citizen", **body})
+            response = await client.post("/api/chat", json={"user_id": "web-citizen", **body}, headers=INTEGRATION)
             assert response.status_code == 200, response.text
             return response.json()["replies"]
 
@@ -47,5 +48,5 @@ async def test_filing_by_buttons_and_looking_up_on_the_web(config, runtime):
         assert case.ticket in filed[0]["text"]
         status = await send(payload="status")
         assert "当前状态：已登记" in status[0]["text"]
-        other = await client.post("/api/chat", json={"user_id": "someone-else", "text": case.ticket})
+        other = await client.post("/api/chat", json={"user_id": "someone-else", "text": case.ticket}, headers=INTEGRATION)
         assert "后四位" in other.json()["replies"][0]["text"]

@@ -24,6 +24,7 @@ from bot.staff.sweeper import sweep_once
 from tests.conftest import make_config
 from tests.scenarios.chat import COMPLAINT_ANSWERS, Citizen
 from tests.staff.console import StaffBrowser, create_staff
+from tests.conftest import INTEGRATION
 
 STAFF_PAGES = ["/staff/", "/staff/cases", "/staff/dashboard", "/staff/duty", "/staff/export.xlsx",
                "/staff/handoffs/1", "/staff/cases/T-VA3P-RY1R-X"]
@@ -43,13 +44,13 @@ def browser(http) -> StaffBrowser:
 
 
 async def citizen_says(http, user_id: str, **body) -> list[dict]:
-    response = await http.post("/api/chat", json={"user_id": user_id, **body})
+    response = await http.post("/api/chat", json={"user_id": user_id, **body}, headers=INTEGRATION)
     assert response.status_code == 200, response.text
     return response.json()["replies"]
 
 
 async def citizen_updates(http, user_id: str) -> str:
-    response = await http.get("/api/chat/updates", params={"user_id": user_id})
+    response = await http.get("/api/chat/updates", params={"user_id": user_id}, headers=INTEGRATION)
     return "\n".join(reply["text"] for reply in response.json()["replies"])
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import POSTGRES_URL, PROJECT_ROOT
+from tests.conftest import INTEGRATION, POSTGRES_URL, PROJECT_ROOT
 from tests.scenarios.chat import COMPLAINT_ANSWERS
 from tests.test_serve import free_port, start
 
@@ -31,13 +31,14 @@ pytestmark = [
 
 def post(port: int, body: dict) -> list[dict]:
     request = urllib.request.Request(f"http://127.0.0.1:{port}/api/chat", data=json.dumps(body).encode(),
-                                     method="POST", headers={"Content-Type": "application/json"})
+                                     method="POST", headers={"Content-Type": "application/json", **INTEGRATION})
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)["replies"]
 
 
 def updates(port: int, user_id: str) -> str:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/chat/updates?user_id={user_id}", timeout=10) as response:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/chat/updates?user_id={user_id}", headers=INTEGRATION)
+    with urllib.request.urlopen(request, timeout=10) as response:
         return "\n".join(reply["text"] for reply in json.load(response)["replies"])
 
 
