@@ -100,7 +100,10 @@ class ComplaintsSection:
     group_name_similarity: int = 88
     """rapidfuzz ratio (0..100) at which two business names count as the same business."""
     status_check_attempts: int = 5
-    """Wrong phone digits allowed when someone else's ticket is looked up."""
+    """Wrong phone digits allowed on one ticket within the window when someone else's ticket is looked up."""
+    status_check_attempts_per_requester: int = 10
+    """Wrong phone digits allowed to one requester within the window, over all tickets."""
+    status_check_window_hours: int = 24
     holiday_overrides: dict[str, str] = field(default_factory=dict)
     """Dates chinesecalendar does not know yet: "YYYY-MM-DD" = "holiday" or "workday"."""
     departments: tuple[DepartmentSection, ...] = ()

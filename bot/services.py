@@ -47,6 +47,8 @@ def case_settings(config: Config, claims: ClaimBook) -> CaseSettings:
         group_min_cases=section.group_min_cases,
         group_similarity=section.group_name_similarity,
         status_check_attempts=section.status_check_attempts,
+        status_check_requester_attempts=section.status_check_attempts_per_requester,
+        status_check_window=timedelta(hours=section.status_check_window_hours),
         timezone=ZoneInfo(config.app.timezone),
     )
 

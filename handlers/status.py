@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot import texts
 from bot.complaints import service
 from bot.complaints.models import CaseRow
@@ -51,28 +53,41 @@ async def lookup_ticket(turn: Turn) -> Outcome:
         return Outcome((await _detail(turn, case),), label="status")
     if case.anonymous:
         return Outcome((Reply(texts.STATUS_ANONYMOUS),), label="status_refused")
-    check = {"ticket": case.ticket, "attempts": 0}
+    if await _checks_left(turn, case.ticket) <= 0:
+        return Outcome((Reply(texts.STATUS_LOCKED),), label="status_locked")
     return Outcome((Reply(texts.STATUS_ASK_PHONE),), next_step=VERIFY_STEP,
-                   slots={**turn.conversation.slots, CHECK_SLOT: check}, label="status_verify")
+                   slots={**turn.conversation.slots, CHECK_SLOT: {"ticket": case.ticket}}, label="status_verify")
 
 
 async def verify_phone(turn: Turn) -> Outcome:
-    services: Services = turn.services
-    check = dict(turn.conversation.slots.get(CHECK_SLOT) or {})
+    """The phone's last digits for the ticket being checked; a ticket number instead starts a new lookup
+    (asking again does not reset anything: wrong guesses are counted in the database)."""
+    if mentions_ticket(turn):
+        return await lookup_ticket(turn)
+    check = turn.conversation.slots.get(CHECK_SLOT) or {}
     case = await service.find(turn.db, check.get("ticket", ""))
     others = {k: v for k, v in turn.conversation.slots.items() if k != CHECK_SLOT}
     phone = await service.contact_phone(turn.db, case) if case else None
     if case is None or phone is None:
         return Outcome((Reply(texts.STATUS_ANONYMOUS),), next_step=None, slots=others, label="status_refused")
+    if await _checks_left(turn, case.ticket) <= 0:  # other tries elsewhere used them up meanwhile
+        return Outcome((Reply(texts.STATUS_LOCKED),), next_step=None, slots=others, label="status_locked")
     digits = "".join(ch for ch in turn.message.text if ch.isdigit())
     if len(digits) >= 4 and digits[-4:] == phone_last4(phone):
         return Outcome((await _detail(turn, case),), next_step=None, slots=others, label="status")
-    check["attempts"] = check.get("attempts", 0) + 1
-    left = services.complaints.status_check_attempts - check["attempts"]
+    service.record_failed_check(turn.db, case.ticket, turn.conversation.user, datetime.now(UTC))
+    await turn.db.flush()
+    left = await _checks_left(turn, case.ticket)
     if left <= 0:
         return Outcome((Reply(texts.STATUS_LOCKED),), next_step=None, slots=others, label="status_locked")
     return Outcome((Reply(texts.STATUS_PHONE_WRONG.format(left=left)),), next_step=VERIFY_STEP,
                    slots={**others, CHECK_SLOT: check}, label="status_verify")
+
+
+async def _checks_left(turn: Turn, ticket: str) -> int:
+    services: Services = turn.services
+    return await service.status_checks_left(turn.db, ticket, turn.conversation.user, datetime.now(UTC),
+                                            services.complaints)
 
 
 async def _detail(turn: Turn, case: CaseRow) -> Reply:

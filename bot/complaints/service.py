@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
@@ -17,7 +17,7 @@ from bot.complaints import steps
 from bot.complaints.deadlines import Rule, WorkingCalendar, deadline
 from bot.complaints.drafts import CaseDraft
 from bot.complaints.jurisdiction import Department, Jurisdiction
-from bot.complaints.models import CaseEventRow, CaseGroupRow, CasePartyRow, CaseRow
+from bot.complaints.models import CaseEventRow, CaseGroupRow, CasePartyRow, CaseRow, StatusCheckFailureRow
 from bot.complaints.numbering import new_ticket
 from bot.core import outbox
 from bot.core.messages import Reply, UserRef
@@ -40,6 +40,10 @@ class CaseSettings:
     group_min_cases: int
     group_similarity: int
     status_check_attempts: int
+    """Wrong phone digits allowed on one ticket within the window, whoever tries."""
+    status_check_requester_attempts: int
+    """Wrong phone digits allowed to one requester within the window, over all tickets."""
+    status_check_window: timedelta
     timezone: ZoneInfo
     """The bureau's clock: deadlines count from the local day a case arrives."""
 
@@ -203,6 +207,25 @@ async def find(session: AsyncSession, ticket: str) -> CaseRow | None:
 async def contact_phone(session: AsyncSession, case: CaseRow) -> str | None:
     """The phone of the complainant or real-name reporter, for verifying a status lookup."""
     return await session.scalar(select(CasePartyRow.phone).where(CasePartyRow.case_id == case.id))
+
+
+async def status_checks_left(session: AsyncSession, ticket: str, requester: UserRef, now: datetime,
+                             settings: CaseSettings) -> int:
+    """How many more phone checks may be tried on this ticket by this requester now: wrong guesses count
+    per ticket and per requester over the window, so a new conversation or a new id starts nothing afresh."""
+    since = now - settings.status_check_window
+    recent = select(func.count(StatusCheckFailureRow.id)).where(StatusCheckFailureRow.failed_at > since)
+    on_ticket = await session.scalar(recent.where(StatusCheckFailureRow.ticket == ticket))
+    by_requester = await session.scalar(recent.where(StatusCheckFailureRow.requester == _requester(requester)))
+    return min(settings.status_check_attempts - on_ticket, settings.status_check_requester_attempts - by_requester)
+
+
+def record_failed_check(session: AsyncSession, ticket: str, requester: UserRef, now: datetime) -> None:
+    session.add(StatusCheckFailureRow(ticket=ticket, requester=_requester(requester), failed_at=now))
+
+
+def _requester(user: UserRef) -> str:
+    return f"{user.channel}:{user.external_id}"
 
 
 async def history(session: AsyncSession, case: CaseRow) -> list[CaseEventRow]:

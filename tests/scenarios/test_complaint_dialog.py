@@ -10,10 +10,12 @@ from sqlalchemy import func, select, update
 
 from bot import texts
 from bot.complaints import service
-from bot.complaints.models import CaseEventRow, CasePartyRow, CaseRow
+from bot.complaints.models import CaseEventRow, CasePartyRow, CaseRow, StatusCheckFailureRow
 from bot.complaints.numbering import new_ticket
 from bot.core.tables import ConversationRow, OutboxRow
 from bot.db import create_session_factory
+from bot.runtime import start_runtime
+from tests.conftest import make_config
 from tests.scenarios.chat import COMPLAINT_ANSWERS, Citizen
 
 SECRETS = ("张三丰", "13812345678", "某小区3号楼")
@@ -179,10 +181,52 @@ async def test_status_by_ticket_needs_the_phone_digits_for_someone_else(runtime)
     assert "当前状态" in screen and "塞上健身俱乐部" in screen and "张三丰" not in screen
     thief = Citizen(runtime, "thief")
     await thief.say(case.ticket)
-    for _ in range(4):
+    for _ in range(3):
         await thief.say("1111")
-    assert "次数过多" in await thief.say("1111")
+    assert "次数过多" in await thief.say("1111"), "the stranger's wrong guess counts too: five on this ticket"
     assert "没有找到" in await thief.say(new_ticket("complaint"))
+
+
+async def test_wrong_digits_count_per_ticket_whoever_asks_and_however_often_the_ticket_is_sent(runtime):
+    owner = Citizen(runtime, "owner-b")
+    await owner.answer_all(*COMPLAINT_ANSWERS)
+    await owner.say("确认")
+    (case,) = await cases(runtime)
+    thief = Citizen(runtime, "thief-b")
+    for _ in range(4):  # sending the ticket again used to start a fresh count of five
+        await thief.say(case.ticket)
+        await thief.say("1111")
+    fresh_id = Citizen(runtime, "thief-b-again")
+    await fresh_id.say(case.ticket)
+    assert "次数过多" in await fresh_id.say("2222"), "the fifth wrong guess on this ticket, from anyone"
+    assert "次数过多" in await fresh_id.say(case.ticket)
+    assert "次数过多" in await Citizen(runtime, "honest").say(case.ticket), "locked for a day, whoever asks"
+    assert "当前状态" in await owner.say(case.ticket), "the owner's own account still sees it"
+    async with create_session_factory(runtime.database).begin() as session:
+        await session.execute(update(StatusCheckFailureRow).values(failed_at=datetime.now(UTC) - timedelta(hours=25)))
+    honest = Citizen(runtime, "honest")
+    assert "后四位" in await honest.say(case.ticket), "a day later the ticket can be checked again"
+    assert "当前状态" in await honest.say("5678")
+
+
+async def test_one_requester_is_stopped_across_tickets(tmp_path, database_url, knowledge):
+    config = make_config(tmp_path, database_url, WEIQUAN_COMPLAINTS_STATUS_CHECK_ATTEMPTS_PER_REQUESTER="3")
+    runtime = await start_runtime(config, knowledge=knowledge)
+    try:
+        for owner in ("owner-c", "owner-d"):
+            await Citizen(runtime, owner).answer_all(*COMPLAINT_ANSWERS, "确认")
+        first, second = await cases(runtime)
+        prober = Citizen(runtime, "prober")
+        await prober.say(first.ticket)
+        await prober.answer_all("1111", "2222")
+        await prober.say(second.ticket)
+        assert "次数过多" in await prober.say("3333"), "three wrong guesses in all, over two tickets"
+        assert "次数过多" in await prober.say(second.ticket)
+        other = Citizen(runtime, "other")
+        await other.say(first.ticket)
+        assert "还可以再试2次" in await other.say("4444"), "the first ticket's own count: 2 + 1 of 5 used"
+    finally:
+        await runtime.close()
 
 
 async def test_garbage_answers_are_re_asked_without_breaking_the_dialog(runtime):
