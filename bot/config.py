@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -241,6 +243,24 @@ class WebSection:
     """Lets an integration (a kiosk, a partner's app) name its own citizens with `user_id`; empty: nobody can."""
 
 
+@dataclass(frozen=True)
+class RateLimitSection:
+    """How much one citizen or one network address may do; each value like "20/minute;200/hour"."""
+
+    storage: str = "memory://"
+    """"memory://": counts per worker; "redis://127.0.0.1:6379/0": shared by every worker."""
+    chat: str = "20/minute;300/hour"
+    """Messages per citizen (any channel) and per address (web)."""
+    handoff: str = "3/hour"
+    """Requests for a person, per citizen and per address."""
+    ticket_lookup: str = "10/hour"
+    """Ticket numbers looked up, per citizen and per address."""
+    quiz_start: str = "20/hour"
+    """Web quiz games started, per browser and per address."""
+    login: str = "10/minute;60/hour"
+    """Staff login attempts per address (each account also slows down after wrong passwords)."""
+
+
 SECRET_KEYS = {("wechat", "token"), ("wechat", "aes_key"), ("wechat", "app_secret"), ("telegram", "token"),
                ("telegram", "secret"), ("web", "identity_secret"), ("web", "api_key")}
 """Read from the environment only (WEIQUAN_WECHAT_TOKEN …), never from config.toml."""
@@ -259,6 +279,7 @@ class Config:
     wechat: WeChatSection = field(default_factory=WeChatSection)
     telegram: TelegramSection = field(default_factory=TelegramSection)
     web: WebSection = field(default_factory=WebSection)
+    ratelimit: RateLimitSection = field(default_factory=RateLimitSection)
 
     @property
     def database_url(self) -> str:
@@ -311,11 +332,26 @@ def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
         )
     if raw:
         raise ConfigError(f"{sorted(raw)[0]}: unknown section")
+    _check_rate_limits(sections["ratelimit"])
     try:
         ZoneInfo(sections["app"].timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"app.timezone: unknown time zone {sections['app'].timezone!r}") from exc
     return Config(**sections)
+
+
+def _check_rate_limits(section: RateLimitSection) -> None:
+    """Every limit parses ("20/minute;300/hour") and the storage is one `limits` can open here."""
+    for item in dataclasses.fields(section):
+        value = getattr(section, item.name)
+        if item.name == "storage":
+            if not value.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
+                raise ConfigError(f"ratelimit.storage: memory:// or redis://host:6379/0, got {value!r}")
+            continue
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ConfigError(f"ratelimit.{item.name}: not a limit like \"20/minute;300/hour\": {value!r}") from exc
 
 
 def _section_type(name: str) -> type:

@@ -62,6 +62,8 @@ class Runtime:
     """Transactions outside a citizen's turn (staff console, outbox delivery)."""
 
     async def close(self) -> None:
+        if self.services.limits is not None:
+            await self.services.limits.close()
         await self.database.dispose()
 
 
@@ -78,5 +80,6 @@ async def start_runtime(config: Config, *, knowledge: KnowledgeBase | None = Non
         router=build_router(),
         services=services,
         idle_expiry=timedelta(minutes=config.conversation.idle_expiry_minutes),
+        limits=services.limits,
     )
     return Runtime(config, services, database, engine, sessions)

@@ -11,6 +11,7 @@ from bot.complaints.deadlines import WorkingCalendar, parse_overrides
 from bot.complaints.jurisdiction import Department, Jurisdiction
 from bot.complaints.service import CaseSettings
 from bot.config import Config
+from bot.core.ratelimit import RateLimits
 from bot.knowledge_setup import load_quiz_questions
 from bot.quiz.service import Campaign, QuizBank, QuizSettings
 from bot.staff.duty import StaffSettings
@@ -32,6 +33,8 @@ class Services:
     """How many "你是不是想问" suggestions to offer."""
     max_text_chars: int = 2000
     """Longer texts are cut before matching."""
+    limits: RateLimits | None = None
+    """Per-citizen and per-address limits ([ratelimit]); None: nothing is limited (offline tools)."""
 
 
 def case_settings(config: Config, claims: ClaimBook) -> CaseSettings:
@@ -87,6 +90,14 @@ def build_services(config: Config, knowledge: KnowledgeBase) -> Services:
         quiz=quiz_settings(config),
         quiz_bank=QuizBank({q.id: q for q in load_quiz_questions(knowledge)}),
         native_handoff=frozenset({"wechat"} if config.wechat.transfer_customer_service else ()),
+        limits=rate_limits(config),
         max_suggestions=config.knowledge.max_suggestions,
         max_text_chars=config.conversation.max_text_chars,
     )
+
+
+def rate_limits(config: Config) -> RateLimits:
+    section = config.ratelimit
+    rules = {field.name: getattr(section, field.name) for field in dataclasses.fields(section)
+             if field.name != "storage"}
+    return RateLimits(section.storage, rules)

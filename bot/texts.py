@@ -396,3 +396,18 @@ TELEGRAM_COMMANDS = {
     "start": "开始 / 菜单", "help": "帮助", "ask": "提问", "complaint": "投诉或举报", "status": "查进度",
     "quiz": "法律答题", "human": "转人工", "cancel": "取消当前操作",
 }
+
+# Rate limits: {wait} is a phrase like "30秒" or "5分钟".
+RATE_LIMITED = "您发送得太频繁了，请{wait}后再试。急事请拨打12315热线。"
+RATE_LIMITED_HANDOFF = "转人工的请求太频繁了，请{wait}后再试；已经提交的请求工作人员会按顺序回复。急事请拨打12315热线。"
+RATE_LIMITED_LOOKUP = "查询太频繁了，请{wait}后再试。急事请拨打12315热线。"
+RATE_LIMITED_QUIZ = "开始答题太频繁了，请{wait}后再试。"
+LOGIN_THROTTLED = "登录尝试过于频繁，请{wait}后再试。"
+
+
+def wait_phrase(seconds: int) -> str:
+    """How long to wait, as a citizen would say it: 秒 under a minute, 分钟 under an hour, else 小时."""
+    if seconds < 60:
+        return f"{seconds}秒"
+    minutes = -(-seconds // 60)
+    return f"{minutes}分钟" if minutes < 60 else f"{-(-minutes // 60)}小时"

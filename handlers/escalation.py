@@ -13,6 +13,7 @@ from bot.core.transcript import RECENT_SLOT
 from bot.services import Services
 from bot.staff import duty, queue
 from bot.staff.queue import ACTIVE_STEP
+from handlers.limits import refused_for_now
 from handlers.matchers import command_text
 
 END_WORDS = {"结束人工", "结束人工服务", "不用人工了", "结束对话", "结束"}
@@ -42,6 +43,9 @@ async def request_human(turn: Turn) -> Outcome:
     services: Services = turn.services
     if turn.conversation.user.channel in services.native_handoff:
         return Outcome((Reply(texts.HANDOFF_NATIVE, handoff=True),), label="human_native")
+    refused = await refused_for_now(turn, "handoff", texts.RATE_LIMITED_HANDOFF)
+    if refused is not None:
+        return refused
     reply = await queue_for_person(turn, "requested")
     return Outcome((Reply(reply),), wants_human=True, label="human")
 

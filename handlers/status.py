@@ -14,6 +14,7 @@ from bot.core.messages import Reply
 from bot.db import as_utc
 from bot.services import Services
 from handlers.complaint import promised_deadline
+from handlers.limits import refused_for_now
 
 VERIFY_STEP = "status.verify"
 CHECK_SLOT = "status_check"
@@ -42,15 +43,19 @@ async def show_mine(turn: Turn) -> Outcome:
 
 
 async def lookup_ticket(turn: Turn) -> Outcome:
-    """A ticket in the message: the owner sees it at once; anyone else proves the phone's last digits."""
+    """A ticket in the message: the owner sees it at once; anyone else proves the phone's last digits.
+    Looking up tickets that are not one's own (found or not) is limited: numbers cannot be enumerated."""
     ticket = _ticket_in(turn.message.text)
     case = await service.find(turn.db, ticket) if ticket else None
+    user = turn.conversation.user
+    if case is not None and (case.channel, case.external_id) == (user.channel, user.external_id):
+        return Outcome((await _detail(turn, case),), label="status")
+    refused = await refused_for_now(turn, "ticket_lookup", texts.RATE_LIMITED_LOOKUP)
+    if refused is not None:
+        return refused
     if case is None:
         shown = ticket or turn.message.text.strip()[:20]
         return Outcome((Reply(texts.STATUS_NOT_FOUND.format(ticket=shown)),), label="status_not_found")
-    user = turn.conversation.user
-    if (case.channel, case.external_id) == (user.channel, user.external_id):
-        return Outcome((await _detail(turn, case),), label="status")
     if case.anonymous:
         return Outcome((Reply(texts.STATUS_ANONYMOUS),), label="status_refused")
     if await _checks_left(turn, case.ticket) <= 0:

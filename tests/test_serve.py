@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import INTEGRATION, INTEGRATION_KEY, POSTGRES_URL, PROJECT_ROOT
+from tests.conftest import INTEGRATION, INTEGRATION_KEY, POSTGRES_URL, PROJECT_ROOT, UNLIMITED
 from tests.processes import uvicorn_worker_pids
 
 pytestmark = pytest.mark.skipif(bool(POSTGRES_URL), reason="process test runs on the default SQLite setup")
@@ -31,7 +31,7 @@ def free_port() -> int:
 def start(data_dir, port: int, *, workers: int = 1, **settings: str) -> subprocess.Popen:
     """`weiquan serve` on SQLite in `data_dir`; keyword arguments are extra environment settings."""
     env = {**os.environ, "WEIQUAN_APP_DATA_DIR": str(data_dir), "WEIQUAN_APP_LOG_LEVEL": "WARNING",
-           "WEIQUAN_WEB_API_KEY": INTEGRATION_KEY, **settings}
+           "WEIQUAN_WEB_API_KEY": INTEGRATION_KEY, **UNLIMITED, **settings}
     env.pop("DATABASE_URL", None)
     log = data_dir / "serve.log"
     with log.open("ab") as output:

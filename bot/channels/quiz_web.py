@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from bot import texts
 from bot.channels import web_identity
-from bot.channels.web import body_limit, read_limited
+from bot.channels.web import body_limit, client_address, read_limited, too_many
 from bot.core.messages import UserRef
 from bot.numbers import parse_count
 from bot.quiz import service
@@ -54,6 +54,11 @@ async def start(request: Request) -> Response:
     identities = await web_identity.identities(request)
     identity, fresh = identities.read_or_new(request)
     player = _player_of(identity)
+    limits = _services(request).limits
+    limited = await limits.hit("quiz_start", player, client_address(request)) if limits else None
+    if limited is not None:
+        refusal = texts.RATE_LIMITED_QUIZ.format(wait=texts.wait_phrase(limited.retry_after))
+        return too_many(limited, {"message": refusal})
     name = str(body.get("name", ""))[:40]
     try:
         async with _sessions(request).begin() as session:

@@ -8,6 +8,7 @@ database (no ConversationHandler), so any worker can serve any chat.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hmac
 import json
@@ -31,7 +32,7 @@ from bot import texts
 from bot.channels import evidence
 from bot.channels.web import read_limited
 from bot.core import dedup, outbox
-from bot.core.engine import Engine
+from bot.core.engine import Engine, RateLimited
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
 from bot.core.tables import QuizPollRow
 from bot.staff import queue
@@ -169,7 +170,8 @@ class TelegramChannel:
             return
         if incoming.kind is MessageKind.MEDIA:
             incoming = await self._keep_evidence(incoming)
-        await self.engine().handle(incoming, within_turn=self._queue_replies)
+        with contextlib.suppress(RateLimited):  # its polite reply was queued like any turn's
+            await self.engine().handle(incoming, within_turn=self._queue_replies)
         self.wake()
 
     async def _queue_replies(self, session, incoming: IncomingMessage, replies: tuple[Reply, ...]) -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot import texts
-from bot.core.engine import Engine
+from bot.core.engine import Engine, RateLimited
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
 from bot.core.outbox import take_pending
 
@@ -45,6 +45,10 @@ async def run_repl(engine: Engine, sessions: async_sessionmaker, *, read: Callab
             return
         if line.strip().lower() in EXIT_WORDS:
             return
-        for reply in await engine.handle(IncomingMessage(user, MessageKind.TEXT, text=line)):
+        try:
+            replies = await engine.handle(IncomingMessage(user, MessageKind.TEXT, text=line))
+        except RateLimited as limited:
+            replies = limited.replies
+        for reply in replies:
             write(render(reply))
         await show_pending()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import resources
 
@@ -14,9 +14,10 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot.channels import web_identity
-from bot.core.engine import TurnConflict
+from bot.core.engine import RateLimited, TurnConflict
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
 from bot.core.outbox import take_pending
+from bot.core.ratelimit import Limited
 from bot.db import as_utc
 from bot.numbers import parse_count
 from bot.staff import warnings
@@ -126,10 +127,12 @@ async def chat(request: Request) -> Response:
     except (ValueError, RecursionError):  # not JSON, not UTF-8, a 5,000-digit number, 30,000 nested lists
         return _error(400, "body is not valid JSON")
     try:
-        replies = await request.app.state.runtime.engine.handle(message)
+        replies = await request.app.state.runtime.engine.handle(replace(message, origin=client_address(request)))
     except TurnConflict:
         log.warning("web turn gave up after repeated conflicts")
         return _error(503, "busy, please retry")
+    except RateLimited as limited:
+        return await _for(request, who, too_many(limited.limited, render(limited.replies)))
     return await _for(request, who, JSONResponse(render(replies)))
 
 
@@ -191,6 +194,17 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def client_address(request: Request) -> str:
+    """The caller's network address (behind a proxy: uvicorn's --proxy-headers sets it from the proxy's)."""
+    return request.client.host if request.client else ""
+
+
+def too_many(limited: Limited, body: dict) -> JSONResponse:
+    """429 with Retry-After, and a body the page can show (a polite reply in Chinese)."""
+    return JSONResponse({"error": "rate limited", "retry_after": limited.retry_after, **body}, status_code=429,
+                        headers={"Retry-After": str(limited.retry_after)})
 
 
 def _error(status: int, message: str) -> JSONResponse:

@@ -36,6 +36,7 @@ from bot.channels import evidence
 from bot.channels.web import read_limited
 from bot.channels.wechat_sender import ApiError, WeChatApi, fetch_media, send_typing
 from bot.core import outbox
+from bot.core.engine import RateLimited
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
 from bot.numbers import parse_count
 
@@ -227,6 +228,8 @@ class WeChatEndpoint:
         turn = asyncio.ensure_future(runtime.engine.handle(incoming, within_turn=delivery.queue_if_late))
         try:
             return await asyncio.wait_for(asyncio.shield(turn), budget)
+        except RateLimited as limited:  # the polite "too often" reply, passively
+            return limited.replies
         except TimeoutError:
             if delivery.decide(_OUTBOX) == _PASSIVE:
                 return await turn  # it is committing with the answer meant for this response

@@ -15,6 +15,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import texts
 from bot.core import dedup, turn_metrics
 from bot.core.choices import remember_choices, resolve_numbered_choice
 from bot.core.conversations import (
@@ -25,6 +26,7 @@ from bot.core.conversations import (
 )
 from bot.core.dialogs import Outcome, Turn
 from bot.core.messages import IncomingMessage, Reply
+from bot.core.ratelimit import Limited, RateLimits
 from bot.core.router import Router
 from bot.core.tables import TurnEventRow
 from bot.core.transcript import remember_recent
@@ -41,21 +43,33 @@ class TurnConflict(RuntimeError):
     """The turn lost the race for the conversation row too many times in a row."""
 
 
+class RateLimited(Exception):  # noqa: N818 (it is an outcome a channel answers, like TurnConflict)
+    """The citizen or their address sent too much: `replies` politely say when to come back (a channel that
+    queues replies within the turn already has them queued); nothing else of the message was handled."""
+
+    def __init__(self, limited: Limited, replies: tuple[Reply, ...]) -> None:
+        super().__init__(limited.kind)
+        self.limited, self.replies = limited, replies
+
+
 class Engine:
     """Handles one incoming message: dedup, load state, route, run the handler, save, log."""
 
     def __init__(
         self, *, sessions: async_sessionmaker, router: Router, services: Any, idle_expiry: timedelta,
+        limits: RateLimits | None = None,
     ) -> None:
         self._sessions = sessions
         self._router = router
         self._services = services
         self._idle_expiry = idle_expiry
+        self._limits = limits
 
     async def handle(self, message: IncomingMessage, *, within_turn: TurnHook | None = None) -> tuple[Reply, ...]:
         """The turn's replies. `within_turn` runs in the turn's own transaction, and not for a duplicate:
         a channel that delivers later queues the replies there, so they are saved exactly once with the turn."""
         started = time.perf_counter()
+        await self._check_limits(message, within_turn)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 return await self._attempt(message, started, within_turn)
@@ -67,6 +81,21 @@ class Engine:
                 log.info("turn conflict on %s, attempt %d", message.user.channel, attempt)
                 await asyncio.sleep(random.uniform(0, 0.02 * attempt))
         raise TurnConflict(message.user.channel)
+
+    async def _check_limits(self, message: IncomingMessage, within_turn: TurnHook | None) -> None:
+        """Raise RateLimited when this citizen (or their address) is over the chat limit; the polite reply
+        is queued for channels that deliver later, and nothing is written to their conversation."""
+        user_key = f"{message.user.channel}:{message.user.external_id}"
+        limited = await self._limits.hit("chat", user_key, message.origin) if self._limits else None
+        if limited is None:
+            return
+        replies = (Reply(texts.RATE_LIMITED.format(wait=texts.wait_phrase(limited.retry_after))),)
+        if within_turn is not None:
+            async with self._sessions.begin() as session:
+                await within_turn(session, message, replies)
+        turn_metrics.record_turn(message.user.channel, "ratelimit", "limited", 0.0)
+        log.info("turn channel=%s limited", message.user.channel)
+        raise RateLimited(limited, replies)
 
     async def _attempt(self, message: IncomingMessage, started: float, within_turn: TurnHook | None
                        ) -> tuple[Reply, ...]:

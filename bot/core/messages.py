@@ -35,6 +35,8 @@ class IncomingMessage:
     dedup_key: str | None = None
     """Unique per platform message; a retry of the same message carries the same key."""
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    origin: str = ""
+    """The network address it came from, where the channel knows one (web): limits count per address too."""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,11 @@ async def login(request: Request) -> Response:
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not auth.csrf_matches(expected, str(form.get("csrf", ""))):
         return HTMLResponse(texts.CSRF_FAILED, status_code=403)
+    limits = request.app.state.runtime.services.limits
+    limited = await limits.hit("login", request.client.host if request.client else "") if limits else None
+    if limited is not None:
+        return HTMLResponse(texts.LOGIN_THROTTLED.format(wait=texts.wait_phrase(limited.retry_after)),
+                            status_code=429, headers={"Retry-After": str(limited.retry_after)})
     async with request.app.state.runtime.sessions.begin() as session:  # a failed attempt is counted: commit it
         try:
             token, _staff = await auth.log_in(session, str(form.get("username", "")),
