@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import as_utc
 from bot.staff.models import ROLES, StaffRow, StaffSessionRow
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+FREE_FAILURES = 3
+"""Wrong passwords in a row before an account starts to slow down."""
+MAX_DELAY = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(hours=12)
-WRONG_LOGIN = "用户名或密码错误"
-LOCKED_LOGIN = "登录失败次数过多，账号已临时锁定，请15分钟后再试或联系管理员"
+WRONG_LOGIN = "用户名或密码错误；多次输错后需要稍等片刻才能再试"
+"""The one answer to an unknown name, a wrong password and an account that must wait: none reveals which."""
 ROLE_RANK = {"viewer": 0, "agent": 1, "supervisor": 2, "admin": 3}
 _HASHER = PasswordHasher()
 
@@ -64,7 +65,9 @@ async def add_staff(session: AsyncSession, *, username: str, display_name: str, 
 
 
 async def log_in(session: AsyncSession, username: str, password: str, now: datetime) -> tuple[str, StaffUser]:
-    """Check the password; return a new session token. Repeated failures lock the account."""
+    """Check the password; return a new session token. After FREE_FAILURES wrong passwords in a row an
+    account waits twice as long after each (2 s, 4 s … at most MAX_DELAY): guessing slows to a crawl while
+    nobody can lock the real person out for long. Unknown, wrong and waiting answer alike, in the same time."""
     row = await session.scalar(select(StaffRow).where(StaffRow.username == username, StaffRow.active.is_(True)))
     # The same hashing work for unknown, locked and real accounts (timing reveals no username), in a thread:
     # argon2 takes a CPU core for a moment, and on the event loop it would stall every other request.
@@ -72,11 +75,10 @@ async def log_in(session: AsyncSession, username: str, password: str, now: datet
     if row is None:
         raise AuthError(WRONG_LOGIN)
     if row.locked_until is not None and as_utc(row.locked_until) > now:
-        raise AuthError(LOCKED_LOGIN)
+        raise AuthError(WRONG_LOGIN)  # even the right password waits out the delay
     if not matches:
         row.failed_logins += 1
-        if row.failed_logins >= MAX_FAILURES:
-            row.locked_until, row.failed_logins = now + LOCKOUT, 0
+        row.locked_until = now + failure_delay(row.failed_logins)
         raise AuthError(WRONG_LOGIN)
     row.failed_logins, row.locked_until = 0, None
     token = secrets.token_urlsafe(32)
@@ -88,6 +90,13 @@ async def log_in(session: AsyncSession, username: str, password: str, now: datet
 async def session_user(session: AsyncSession, token: str, now: datetime) -> tuple[StaffUser, str] | None:
     """The staff member and CSRF token of a live session, or None."""
     if not token:
+def failure_delay(failures: int) -> timedelta:
+    """How long an account waits after `failures` wrong passwords in a row."""
+    if failures <= FREE_FAILURES:
+        return timedelta(0)
+    return min(timedelta(seconds=2 ** min(failures - FREE_FAILURES, 20)), MAX_DELAY)
+
+
         return None
     found = await session.execute(
         select(StaffRow, StaffSessionRow)

@@ -18,13 +18,12 @@ from bot.core.messages import Reply
 from bot.core.tables import OutboxRow
 from bot.db import create_session_factory
 from bot.runtime import start_runtime
-from bot.staff.auth import add_staff
-from bot.staff.models import AuditRow, EscalationRow, HandoffRow
+from bot.staff.auth import add_staff, failure_delay
+from bot.staff.models import AuditRow, EscalationRow, HandoffRow, StaffRow
 from bot.staff.sweeper import sweep_once
-from tests.conftest import make_config
+from tests.conftest import INTEGRATION, make_config
 from tests.scenarios.chat import COMPLAINT_ANSWERS, Citizen
 from tests.staff.console import StaffBrowser, create_staff
-from tests.conftest import INTEGRATION
 
 STAFF_PAGES = ["/staff/", "/staff/cases", "/staff/dashboard", "/staff/duty", "/staff/export.xlsx",
                "/staff/handoffs/1", "/staff/cases/T-VA3P-RY1R-X"]
@@ -125,15 +124,41 @@ async def test_posts_without_the_csrf_token_are_refused(http, runtime):
     assert login.status_code == 403, "the login form needs its double-submit token too"
 
 
-async def test_brute_force_locks_the_account(http, runtime):
+async def test_wrong_passwords_slow_an_account_down_without_locking_its_owner_out(http, runtime):
     await create_staff(runtime, "target", "agent")
     attacker = browser(http)
     for _ in range(5):
         refused = await attacker.log_in("target", "wrong password")
         assert "error=" in refused.headers["location"]
-    locked = await attacker.log_in("target")
-    assert "%E9%94%81%E5%AE%9A" in locked.headers["location"] or "锁定" in locked.headers["location"]
+    waiting = await attacker.log_in("target")
+    unknown = await attacker.log_in("nobody-here", "wrong password")
+    assert waiting.headers["location"] == unknown.headers["location"] == refused.headers["location"], \
+        "unknown, wrong and waiting give one answer: no username can be told apart"
     assert (await attacker.client.get("/staff/")).status_code == 303
+    async with runtime.sessions.begin() as session:  # the delay (4 s after five) has passed
+        await session.execute(update(StaffRow).values(locked_until=datetime.now(UTC) - timedelta(seconds=1)))
+    assert (await browser(http).log_in("target")).headers["location"] == "/staff/"
+    assert [failure_delay(n).total_seconds() for n in (1, 3, 4, 5, 6)] == [0, 0, 2, 4, 8]
+    assert failure_delay(1000) == timedelta(minutes=15), "at most a quarter of an hour, even for admin"
+
+
+async def test_unknown_wrong_and_waiting_logins_take_the_same_time(http, runtime):
+    """A waiting account used to answer in 10 ms and an unknown one in 600 ms: the names could be listed."""
+    await create_staff(runtime, "timed", "agent")
+    prober = browser(http)
+    for _ in range(6):
+        await prober.log_in("timed", "wrong password")
+
+    async def median_seconds(username: str) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            await prober.log_in(username, "wrong password")
+            times.append(time.perf_counter() - started)
+        return sorted(times)[1]
+
+    waiting, unknown = await median_seconds("timed"), await median_seconds("nobody-at-all")
+    assert 0.4 < waiting / unknown < 2.5, (waiting, unknown)
 
 
 async def test_password_checks_do_not_stall_other_requests(http, runtime):

@@ -17,7 +17,7 @@ from bot.staff.views.base import COOKIE, LOGIN_COOKIE, StaffRequest, guarded, no
 async def login_page(request: Request) -> Response:
     token = secrets.token_urlsafe(24)  # double-submit: the form must echo this cookie
     zone = request.app.state.runtime.services.staff.timezone
-    error = shown(request.query_params.get("error", ""), (auth.WRONG_LOGIN, auth.LOCKED_LOGIN))
+    error = shown(request.query_params.get("error", ""), (auth.WRONG_LOGIN,))
     response = render("login.html", zone, staff=None, csrf=token, error=error)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/staff",
                         secure=_secure(request))
