@@ -18,6 +18,7 @@ import os
 import random
 import re
 import unicodedata
+import urllib.parse
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -46,6 +47,7 @@ from knowledge.claims import ClaimBook, load_claims
 from tests.conftest import INTEGRATION, PROJECT_ROOT, make_config
 from tests.fakes.wechat import WeChatPlatform, generate_aes_key, xml_fields
 from tests.scenarios.chat import COMPLAINT_ANSWERS, Citizen
+from tests.staff.console import StaffBrowser, create_staff
 
 EXAMPLES = int(os.environ.get("WEIQUAN_FUZZ_EXAMPLES", "50"))
 SEED = os.environ.get("WEIQUAN_FUZZ_SEED", "")
@@ -646,3 +648,60 @@ async def test_web_api_answers_every_body_without_a_500(config, runtime, record_
                 assert response.status_code in (200, 400)
                 assert "replies" in response.json() or "error" in response.json()
     record_property("cases", len(bodies))
+
+
+ODD_VALUES = st.one_of(
+    st.sampled_from(["²", "9" * 5000, str(10**30), "-1", "0", "１２", "٣", "", " ", "0001-01-01", "9999-12-31",
+                     "2026-02-30", "x\r\nX-Injected: 1", "%0d%0a", "../../etc/passwd", "$\\foo{x}$", "null",
+                     "[" * 3000, "<script>", "9×30"]),
+    st.text(max_size=30),
+)
+"""Parameter values that parsers accept and handlers once choked on (issue 15's malformed-input findings)."""
+
+
+def odd_requests(value: str) -> list[tuple[str, str, dict]]:
+    """One malformed value put in every place a client controls: query parameters, path segments, JSON
+    numbers and bodies, signature and secret headers."""
+    as_json_number = value if value.lstrip("-").isdigit() and value.isascii() else "1"
+    header = value.encode("utf-8")
+    segment = urllib.parse.quote(value, safe="")  # as a browser would send it in a path
+    return [
+        ("GET", "/staff/cases", {"params": {"due_within": value, "after": value, "q": value, "status": value}}),
+        ("GET", f"/staff/cases/{segment}", {}),
+        ("GET", "/staff/dashboard", {"params": {"start": value, "end": value}}),
+        ("GET", f"/staff/export.{segment}", {}),
+        ("GET", "/staff/export.csv", {"params": {"start": value, "end": "9999-12-31"}}),
+        ("GET", "/staff/api/queue", {"params": {"after": value}}),
+        ("GET", "/staff/", {"params": {"flash": value, "error": value}}),
+        ("GET", "/staff/login", {"params": {"error": value}}),
+        ("GET", "/api/quiz/article", {"params": {"article": value, "law": value}}),
+        ("GET", "/api/quiz/leaderboard", {"params": {"scope": value, "campaign": value}}),
+        ("POST", "/api/quiz/answer", {"content": f'{{"attempt_id": {as_json_number}, "chosen": [0]}}'.encode()}),
+        ("POST", "/api/quiz/start", {"content": f'{{"mode": {json.dumps(value)}, "name": {as_json_number}}}'.encode()}),
+        ("POST", "/api/chat", {"content": f'{{"text": "hi", "message_id": {as_json_number}}}'.encode()}),
+        ("GET", "/api/chat/updates", {"params": {"user_id": value}}),
+        ("POST", "/telegram", {"content": b"{}", "headers": {"X-Telegram-Bot-Api-Secret-Token": header}}),
+        ("POST", "/wechat", {"params": {"signature": value, "timestamp": value, "nonce": value}, "content": b"<x/>"}),
+    ]
+
+
+async def test_every_endpoint_answers_malformed_parameters_without_a_500(tmp_path, database_url, knowledge,
+                                                                          record_property):
+    config = make_config(tmp_path, database_url, WEIQUAN_TELEGRAM_TOKEN="123:fuzz", WEIQUAN_TELEGRAM_SECRET="s",
+                         WEIQUAN_WECHAT_TOKEN=TOKEN, WEIQUAN_WECHAT_APP_ID=APP_ID)
+    runtime = await start_runtime(config, knowledge=knowledge)
+    values = examples(ODD_VALUES)
+    try:
+        app = create_app(config, runtime=runtime)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            await create_staff(runtime, "fuzz-admin", "admin")
+            admin = StaffBrowser(client)
+            await admin.log_in("fuzz-admin")
+            for value in values:
+                for method, path, options in odd_requests(value):
+                    with blamed_on((method, path, value)):
+                        response = await client.request(method, path, **options)
+                        assert response.status_code < 500
+    finally:
+        await runtime.close()
+    record_property("cases", len(values) * len(odd_requests("x")))

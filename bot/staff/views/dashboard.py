@@ -14,6 +14,8 @@ from bot.staff.views.base import StaffRequest, staff_view
 
 EXPORT_KINDS = ("csv", "xlsx")
 MAX_RANGE_DAYS = 366
+FIRST_DAY = date(2000, 1, 1)
+"""No case is older; also keeps date arithmetic away from year 1 (0001-01-01 minus a year overflows)."""
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -62,7 +64,7 @@ def date_range(request: Request, today: date) -> tuple[date, date]:
         end = date.fromisoformat(request.query_params.get("end", ""))
     except ValueError:
         end = today
-    start, end = sorted((min(start, today), min(end, today)))
+    start, end = sorted((min(max(start, FIRST_DAY), today), min(max(end, FIRST_DAY), today)))
     return max(start, end - timedelta(days=MAX_RANGE_DAYS - 1)), end
 
 
