@@ -87,9 +87,6 @@ async def log_in(session: AsyncSession, username: str, password: str, now: datet
     return token, _user(row)
 
 
-async def session_user(session: AsyncSession, token: str, now: datetime) -> tuple[StaffUser, str] | None:
-    """The staff member and CSRF token of a live session, or None."""
-    if not token:
 def failure_delay(failures: int) -> timedelta:
     """How long an account waits after `failures` wrong passwords in a row."""
     if failures <= FREE_FAILURES:
@@ -97,6 +94,9 @@ def failure_delay(failures: int) -> timedelta:
     return min(timedelta(seconds=2 ** min(failures - FREE_FAILURES, 20)), MAX_DELAY)
 
 
+async def session_user(session: AsyncSession, token: str, now: datetime) -> tuple[StaffUser, str] | None:
+    """The staff member and CSRF token of a live session, or None."""
+    if not token:
         return None
     found = await session.execute(
         select(StaffRow, StaffSessionRow)
