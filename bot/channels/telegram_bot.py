@@ -208,9 +208,10 @@ class TelegramChannel:
         return dataclasses.replace(incoming, media_id=f"evidence:{name}")
 
     async def _mirror_to_staff_chat(self, session, incoming: IncomingMessage) -> None:
-        """The staff group sees each new hand-off of a Telegram chat, then what the citizen writes in it."""
+        """The staff group sees each new hand-off of a Telegram chat, then what the citizen writes in it; never
+        a conversation with a reporter (Art. 33: only the console's REPORTER_ROLE and up may follow it)."""
         handoff = await queue.current(session, incoming.user)
-        if handoff is None:
+        if handoff is None or await queue.confidential(session, handoff.id):
             return
         if not handoff.posted_to_chat:
             handoff.posted_to_chat = True
@@ -222,7 +223,8 @@ class TelegramChannel:
         outbox.push(session, UserRef(CHANNEL, str(self.settings.staff_chat_id)), [Reply(text)], now=_now())
 
     async def _staff_reply(self, update: Update) -> None:
-        """An agent replies in the staff group to the bot's #H message: relay it to the citizen."""
+        """An agent replies in the staff group to the bot's #H message: relay it to the citizen (not into a
+        conversation with a reporter, which the group does not follow)."""
         message = update.message
         replied = message.reply_to_message
         found = HANDOFF_TAG.search(replied.text or "") if replied is not None else None
@@ -235,7 +237,7 @@ class TelegramChannel:
             except dedup.AlreadyClaimed:
                 return
             handoff = await session.get(HandoffRow, int(found.group(1)))
-            if handoff is None or handoff.status == "closed":
+            if handoff is None or handoff.status == "closed" or await queue.confidential(session, handoff.id):
                 return
             agent = message.from_user.first_name if message.from_user else texts.SENDERS["staff"]
             if message.text.strip() == "/close":

@@ -24,6 +24,9 @@ SESSION_LIFETIME = timedelta(hours=12)
 WRONG_LOGIN = "用户名或密码错误；多次输错后需要稍等片刻才能再试"
 """The one answer to an unknown name, a wrong password and an account that must wait: none reveals which."""
 ROLE_RANK = {"viewer": 0, "agent": 1, "supervisor": 2, "admin": 3}
+REPORTER_ROLE = "supervisor"
+"""The least role that may know who reported (Art. 33: 举报人的信息予以保密): a reporter's name and phone, a
+conversation with a reporter, the report filed together with a complaint."""
 _HASHER = PasswordHasher()
 
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
+from bot.complaints.models import CaseRow
 from bot.core import outbox
 from bot.core.messages import Reply, UserRef
 from bot.core.tables import ConversationRow
-from bot.staff.auth import StaffUser
+from bot.staff.auth import REPORTER_ROLE, StaffUser
 from bot.staff.models import AuditRow, HandoffMessageRow, HandoffRow
 
 ACTIVE_STEP = "handoff.active"
@@ -68,10 +69,23 @@ async def record(session: AsyncSession, handoff: HandoffRow, sender: str, text: 
                                   text=text, created_at=now))
 
 
-async def waiting(session: AsyncSession) -> list[HandoffRow]:
-    return list((await session.scalars(
-        select(HandoffRow).where(HandoffRow.status == "waiting").order_by(HandoffRow.priority, HandoffRow.id)
-    )).all())
+def _tied_to_report() -> ColumnElement[bool]:
+    """Hand-offs tied to a report: conversations with a reporter, for REPORTER_ROLE and up only (Art. 33)."""
+    return select(CaseRow.id).where(CaseRow.id == HandoffRow.case_id, CaseRow.kind == "report").exists()
+
+
+async def confidential(session: AsyncSession, handoff_id: int) -> bool:
+    """Whether the hand-off is a conversation with a reporter."""
+    return await session.scalar(select(HandoffRow.id).where(HandoffRow.id == handoff_id, _tied_to_report())) is not None
+
+
+async def waiting(session: AsyncSession, staff: StaffUser | None = None) -> list[HandoffRow]:
+    """The queue, most urgent first: as `staff` may see it (no conversation with a reporter below
+    REPORTER_ROLE), or all of it when nobody is named."""
+    query = select(HandoffRow).where(HandoffRow.status == "waiting")
+    if staff is not None and not staff.can(REPORTER_ROLE):
+        query = query.where(~_tied_to_report())
+    return list((await session.scalars(query.order_by(HandoffRow.priority, HandoffRow.id))).all())
 
 
 async def mine(session: AsyncSession, staff: StaffUser) -> list[HandoffRow]:
@@ -103,6 +117,19 @@ async def claim(
     await _tell_citizen(session, handoff, texts.HANDOFF_JOINED.format(name=staff.display_name), now)
     await audit(session, staff, "claim", f"handoff:{handoff_id}", now)
     return handoff
+
+
+async def contact(session: AsyncSession, case: CaseRow, staff: StaffUser, now: datetime) -> HandoffRow:
+    """Staff start a conversation with a case's citizen: the citizen's open hand-off or a new one, claimed by
+    them. A reporter is contacted in a hand-off tied to the report (a reused one too), which keeps it from
+    those below REPORTER_ROLE; a hand-off a colleague has claimed is not taken over (QueueError)."""
+    handoff = await open_handoff(session, UserRef(case.channel, case.external_id), "staff", now, case_id=case.id)
+    if case.kind == "report":
+        handoff.case_id = case.id
+    if handoff.status == "active" and handoff.claimed_by == staff.id:
+        return handoff
+    await session.flush()
+    return await claim(session, handoff.id, staff, now, max_open=10**6)
 
 
 async def staff_reply(session: AsyncSession, handoff: HandoffRow, staff: StaffUser, text: str, now: datetime) -> None:

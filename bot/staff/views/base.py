@@ -3,8 +3,9 @@ the `StaffRequest` a view receives.
 
 A view states who may use it, `@staff_view(role="supervisor", post=True, department=case_department)`,
 and the decorator answers everyone else before the view runs: no session -> the login page (401 for
-the JSON API), too low a role -> 403, a form without the session's CSRF token -> 403, a matter of
-another county -> 403. The runtime is the one the app's lifespan put on `app.state`.
+the JSON API), too low a role -> 403, a matter that would tell who reported to someone below
+REPORTER_ROLE -> 403 (Art. 33), a form without the session's CSRF token -> 403, a matter of another
+county -> 403. The runtime is the one the app's lifespan put on `app.state`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from bot import texts
 from bot.db import as_utc
 from bot.services import Services
 from bot.staff import auth, queue
-from bot.staff.auth import StaffUser
+from bot.staff.auth import REPORTER_ROLE, StaffUser
 
 COOKIE = "weiquan_staff"
 LOGIN_COOKIE = "weiquan_login"
@@ -47,6 +48,8 @@ PAGES.filters["local"] = _local
 
 DepartmentOf = Callable[[AsyncSession, Request], Awaitable[Any]]
 """Reads the department of the matter a request acts on (None: the city bureau's), or NOT_FOUND."""
+RevealsReporter = Callable[[AsyncSession, Request], Awaitable[bool]]
+"""Whether the matter a request acts on would tell who reported (False when there is no such matter)."""
 
 
 def now() -> datetime:
@@ -134,9 +137,11 @@ def guarded(response: Response) -> Response:
     return response
 
 
-def staff_view(*, role: str, post: bool = False, department: DepartmentOf | None = None):
-    """Declare a console endpoint: the least role, whether it is a form post (CSRF checked), and how
-    to read the department of the matter it acts on (checked with `StaffUser.covers`)."""
+def staff_view(*, role: str, post: bool = False, department: DepartmentOf | None = None,
+               reporter: RevealsReporter | None = None):
+    """Declare a console endpoint: the least role, whether it is a form post (CSRF checked), how to read
+    the department of the matter it acts on (checked with `StaffUser.covers`), and how to tell whether
+    that matter would reveal a reporter (then REPORTER_ROLE and up only)."""
 
     def wrap(view: Callable[[StaffRequest], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
         @functools.wraps(view)
@@ -151,7 +156,7 @@ def staff_view(*, role: str, post: bool = False, department: DepartmentOf | None
                 if found is None:
                     return _login_required(request)
                 staff, csrf = found
-                if not staff.can(role):
+                if not staff.can(role) or await _hides_reporter(staff, reporter, session, request):
                     return HTMLResponse(texts.FORBIDDEN, status_code=403)
                 owner = await department(session, request) if department else None
             if owner is NOT_FOUND:
@@ -166,6 +171,12 @@ def staff_view(*, role: str, post: bool = False, department: DepartmentOf | None
         return endpoint
 
     return wrap
+
+
+async def _hides_reporter(staff: StaffUser, reporter: RevealsReporter | None, session: AsyncSession,
+                          request: Request) -> bool:
+    """Art. 33: a matter that would tell who reported is refused to everyone below REPORTER_ROLE."""
+    return reporter is not None and not staff.can(REPORTER_ROLE) and await reporter(session, request)
 
 
 def _login_required(request: Request) -> Response:

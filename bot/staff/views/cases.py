@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -14,10 +14,9 @@ from bot import texts
 from bot.complaints import service
 from bot.complaints.models import CasePartyRow, CaseRow
 from bot.complaints.numbering import normalize_ticket
-from bot.core.messages import UserRef
 from bot.numbers import parse_count
 from bot.staff import queue
-from bot.staff.auth import StaffUser
+from bot.staff.auth import REPORTER_ROLE, StaffUser
 from bot.staff.models import StaffRow
 from bot.staff.views.base import NOT_FOUND, StaffRequest, back, staff_view
 from knowledge.claims import ClaimBook
@@ -45,18 +44,41 @@ async def case_department(session: AsyncSession, request: Request):
     return NOT_FOUND if case is None else case.department_code
 
 
+def reveals_reporter(case: CaseRow, action: str = "") -> bool:
+    """Whether showing the case, or taking `action` on it, would tell who reported (Art. 33).
+
+    The report half of a combined filing (Art. 7) sits beside a complaint whose complainant caseworkers
+    must see to work it: the report, and the link between the halves, would name the reporter. So below
+    REPORTER_ROLE the report half is neither listed nor shown, and the complaint half reads as an ordinary
+    complaint. Contacting a reporter opens a conversation with them: for REPORTER_ROLE and up as well.
+    """
+    return case.kind == "report" and (case.linked_case_id is not None or action == "contact")
+
+
+async def shows_reporter(session: AsyncSession, request: Request) -> bool:
+    """Whether the case page in the path would tell who reported."""
+    case = await service.find(session, request.path_params["ticket"])
+    return case is not None and reveals_reporter(case)
+
+
+async def acts_on_reporter(session: AsyncSession, request: Request) -> bool:
+    """Whether the posted action, on the case in the path, would tell who reported."""
+    case = await service.find(session, request.path_params["ticket"])
+    return case is not None and reveals_reporter(case, str((await request.form()).get("action", "")))
+
+
 @staff_view(role="viewer")
 async def case_list(call: StaffRequest) -> Response:
     filters = {key: call.request.query_params.get(key, "") for key in FILTERS}
     settings = call.services.complaints
     async with call.sessions() as session:
-        cases = await _filtered_cases(session, filters, call.today, settings.calendar)
+        cases = await _filtered_cases(session, filters, call.today, settings.calendar, call.staff)
     return call.render("cases.html", cases=cases, filters=filters, today=call.today,
                        departments=settings.jurisdiction.departments,
                        department_names={d.code: d.name for d in settings.jurisdiction.departments})
 
 
-@staff_view(role="viewer")
+@staff_view(role="viewer", reporter=shows_reporter)
 async def case_page(call: StaffRequest) -> Response:
     settings = call.services.complaints
     async with call.sessions.begin() as session:
@@ -68,15 +90,16 @@ async def case_page(call: StaffRequest) -> Response:
             select(StaffRow.username).where(StaffRow.active.is_(True), StaffRow.role != "viewer")
             .order_by(StaffRow.username))).all()
         party = await _visible_party(session, case, call.staff)
+        linked = await _visible_link(session, case, call.staff)
         undelivered = await service.undelivered_notices(session, case)
         await call.audit(session, "view", f"case:{case.id}", {"identity_shown": party is not None})
-    return call.render("case.html", case=case, events=events, party=party, colleagues=colleagues,
+    return call.render("case.html", case=case, events=events, party=party, linked=linked, colleagues=colleagues,
                        undelivered=undelivered, actions=actions_for(case, call.staff, call.services.knowledge.claims),
                        departments=settings.jurisdiction.departments,
                        department_names={d.code: d.name for d in settings.jurisdiction.departments})
 
 
-@staff_view(role="agent", post=True, department=case_department)
+@staff_view(role="agent", post=True, department=case_department, reporter=acts_on_reporter)
 async def case_action(call: StaffRequest) -> Response:
     action, note = call.field("action"), call.field("note")
     assignee, department = call.field("assignee"), call.field("department")
@@ -86,12 +109,15 @@ async def case_action(call: StaffRequest) -> Response:
     ticket = call.request.path_params["ticket"]
     if action in NEEDS_REASON and not note:
         return back(f"/staff/cases/{ticket}", texts.REASON_REQUIRED)
-    async with call.sessions.begin() as session:
-        case = await service.find(session, ticket)
-        await _reassign(call, session, case, assignee, department)
-        target = await _apply(call, session, case, action, note)
-        await call.audit(session, action, f"case:{case.id}",
-                         {"note": note, "department": department, "assignee": assignee})
+    try:
+        async with call.sessions.begin() as session:
+            case = await service.find(session, ticket)
+            await _reassign(call, session, case, assignee, department)
+            target = await _apply(call, session, case, action, note)
+            await call.audit(session, action, f"case:{case.id}",
+                             {"note": note, "department": department, "assignee": assignee})
+    except queue.QueueError as problem:
+        return back(f"/staff/cases/{ticket}", str(problem))
     return RedirectResponse(target, status_code=303)
 
 
@@ -115,17 +141,15 @@ async def _apply(call: StaffRequest, session: AsyncSession, case: CaseRow, actio
     elif action == "message" and note:
         await service.message_citizen(session, case, note, now=call.at)
     elif action == "contact":
-        handoff = await queue.open_handoff(session, UserRef(case.channel, case.external_id), "staff", call.at,
-                                           case_id=case.id)
-        await session.flush()
-        await queue.claim(session, handoff.id, call.staff, call.at, max_open=10**6)
+        handoff = await queue.contact(session, case, call.staff, call.at)
         return f"/staff/handoffs/{handoff.id}"
     return f"/staff/cases/{case.ticket}"
 
 
 def actions_for(case: CaseRow | None, staff: StaffUser, claims: ClaimBook) -> list[tuple[str, str]]:
-    """The actions this staff member may take (on this kind of case, when given); 不予受理 names its article."""
-    keys = list(AGENT_ACTIONS)
+    """The actions this staff member may take (on this case, when given); 不予受理 names its article."""
+    keys = [key for key in AGENT_ACTIONS
+            if case is None or staff.can(REPORTER_ROLE) or not reveals_reporter(case, key)]
     if staff.can("supervisor"):
         status_keys = list(dict.fromkeys(k for keys in KIND_ACTIONS.values() for k in keys)) if case is None \
             else KIND_ACTIONS[case.kind]
@@ -134,15 +158,26 @@ def actions_for(case: CaseRow | None, staff: StaffUser, claims: ClaimBook) -> li
 
 
 async def _visible_party(session: AsyncSession, case: CaseRow, staff: StaffUser) -> CasePartyRow | None:
-    """A complainant is shown to agents and up; a reporter's identity only to supervisors (Art. 33)."""
-    needed = "supervisor" if case.kind == "report" else "agent"
+    """A complainant is shown to agents and up; a reporter's identity only to REPORTER_ROLE and up (Art. 33)."""
+    needed = REPORTER_ROLE if case.kind == "report" else "agent"
     if not staff.can(needed):
         return None
     return await session.scalar(select(CasePartyRow).where(CasePartyRow.case_id == case.id))
 
 
-async def _filtered_cases(session: AsyncSession, filters: dict[str, str], today: date, calendar) -> list[CaseRow]:
+async def _visible_link(session: AsyncSession, case: CaseRow, staff: StaffUser) -> str | None:
+    """The ticket of the other half of a combined filing, for REPORTER_ROLE and up: to anyone else the link
+    would tell that the complainant also reported (see `reveals_reporter`)."""
+    if case.linked_case_id is None or not staff.can(REPORTER_ROLE):
+        return None
+    return await session.scalar(select(CaseRow.ticket).where(CaseRow.id == case.linked_case_id))
+
+
+async def _filtered_cases(session: AsyncSession, filters: dict[str, str], today: date, calendar,
+                          staff: StaffUser) -> list[CaseRow]:
     query = select(CaseRow)
+    if not staff.can(REPORTER_ROLE):  # `reveals_reporter` of a listed case, in SQL
+        query = query.where(not_(and_(CaseRow.kind == "report", CaseRow.linked_case_id.is_not(None))))
     search = filters["q"].strip()
     if search:
         ticket = normalize_ticket(search)

@@ -30,6 +30,11 @@ async def escalation_department(session: AsyncSession, request: Request):
     return row.department_code if row.level == escalations.DEPARTMENT else None
 
 
+async def handoff_with_reporter(session: AsyncSession, request: Request) -> bool:
+    """Whether the hand-off in the path is a conversation with a reporter (Art. 33)."""
+    return await queue.confidential(session, int(request.path_params["handoff_id"]))
+
+
 @staff_view(role="viewer")
 async def inbox(call: StaffRequest) -> Response:
     return call.render("inbox.html")
@@ -38,7 +43,7 @@ async def inbox(call: StaffRequest) -> Response:
 @staff_view(role="viewer")
 async def queue_json(call: StaffRequest) -> Response:
     async with call.sessions() as session:
-        waiting = await queue.waiting(session)
+        waiting = await queue.waiting(session, call.staff)
         mine = await queue.mine(session, call.staff)
         raised = await escalations.visible_to(session, call.staff)
         tickets = {c.id: c.ticket for c in (await session.scalars(
@@ -53,7 +58,7 @@ async def queue_json(call: StaffRequest) -> Response:
     })
 
 
-@staff_view(role="agent", post=True)
+@staff_view(role="agent", post=True, reporter=handoff_with_reporter)
 async def claim(call: StaffRequest) -> Response:
     handoff_id = int(call.request.path_params["handoff_id"])
     try:
@@ -77,7 +82,7 @@ async def claim_escalation(call: StaffRequest) -> Response:
     return RedirectResponse(f"/staff/cases/{case.ticket}", status_code=303)
 
 
-@staff_view(role="viewer")
+@staff_view(role="viewer", reporter=handoff_with_reporter)
 async def handoff_page(call: StaffRequest) -> Response:
     async with call.sessions.begin() as session:
         handoff = await session.get(HandoffRow, int(call.request.path_params["handoff_id"]))
@@ -87,7 +92,7 @@ async def handoff_page(call: StaffRequest) -> Response:
     return call.render("handoff.html", handoff=handoff)
 
 
-@staff_view(role="viewer")
+@staff_view(role="viewer", reporter=handoff_with_reporter)
 async def handoff_messages(call: StaffRequest) -> Response:
     after = call.request.query_params.get("after", "0")
     async with call.sessions() as session:
@@ -102,7 +107,7 @@ async def handoff_messages(call: StaffRequest) -> Response:
     ]})
 
 
-@staff_view(role="agent", post=True)
+@staff_view(role="agent", post=True, reporter=handoff_with_reporter)
 async def handoff_action(call: StaffRequest) -> Response:
     handoff_id = int(call.request.path_params["handoff_id"])
     action = call.request.path_params["action"]
