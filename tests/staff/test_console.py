@@ -289,7 +289,7 @@ async def test_after_hours_a_hand_off_becomes_a_callback(tmp_path, database_url,
 async def test_case_work_filters_actions_audit_and_export(http, runtime):
     await create_staff(runtime, "chief", "supervisor")
     await create_staff(runtime, "agent1", "agent")
-    complainant = Citizen(runtime, "case-citizen", channel="web")
+    complainant = Citizen(runtime, "api:case-citizen", channel="web")  # as the integration below
     await complainant.answer_all(*COMPLAINT_ANSWERS, "确认")
     reporter = Citizen(runtime, "reporter", channel="web")
     await reporter.answer_all("我要举报", "惠民超市", "线下", "新城区海拉尔东路", "货架上在卖过期三个月的牛奶。",
@@ -330,7 +330,7 @@ async def test_case_work_filters_actions_audit_and_export(http, runtime):
 
 async def test_staff_can_start_a_conversation_from_a_case(http, runtime):
     await create_staff(runtime, "agent1", "agent")
-    citizen = Citizen(runtime, "picked", channel="web")
+    citizen = Citizen(runtime, "api:picked", channel="web")  # as the integration below
     await citizen.answer_all(*COMPLAINT_ANSWERS, "确认")
     async with create_session_factory(runtime.database)() as session:
         case = await session.scalar(select(CaseRow))
