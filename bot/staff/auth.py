@@ -47,6 +47,11 @@ class StaffUser:
         """At least this role (admin > supervisor > agent > viewer)."""
         return ROLE_RANK[self.role] >= ROLE_RANK[role]
 
+    @property
+    def county(self) -> str | None:
+        """The one county this person's work is limited to; None for the city bureau and admins."""
+        return None if self.role == "admin" else self.department
+
     def covers(self, department: str | None) -> bool:
         """Whether this person may act on a matter of that department: the city bureau and admins on
         every one (and on cases not yet routed), a county's staff on their own county's only."""

@@ -74,6 +74,12 @@ def _tied_to_report() -> ColumnElement[bool]:
     return select(CaseRow.id).where(CaseRow.id == HandoffRow.case_id, CaseRow.kind == "report").exists()
 
 
+def _tied_to_other_county(department: str):
+    """A hand-off about a case that another county handles."""
+    return select(CaseRow.id).where(CaseRow.id == HandoffRow.case_id, CaseRow.department_code.is_not(None),
+                                    CaseRow.department_code != department).exists()
+
+
 async def confidential(session: AsyncSession, handoff_id: int) -> bool:
     """Whether the hand-off is a conversation with a reporter."""
     return await session.scalar(select(HandoffRow.id).where(HandoffRow.id == handoff_id, _tied_to_report())) is not None
@@ -81,10 +87,12 @@ async def confidential(session: AsyncSession, handoff_id: int) -> bool:
 
 async def waiting(session: AsyncSession, staff: StaffUser | None = None) -> list[HandoffRow]:
     """The queue, most urgent first: as `staff` may see it (no conversation with a reporter below
-    REPORTER_ROLE), or all of it when nobody is named."""
+    REPORTER_ROLE, no other county's case for county staff), or all of it when nobody is named."""
     query = select(HandoffRow).where(HandoffRow.status == "waiting")
     if staff is not None and not staff.can(REPORTER_ROLE):
         query = query.where(~_tied_to_report())
+    if staff is not None and staff.county is not None:
+        query = query.where(~_tied_to_other_county(staff.county))
     return list((await session.scalars(query.order_by(HandoffRow.priority, HandoffRow.id))).all())
 
 

@@ -30,6 +30,15 @@ async def escalation_department(session: AsyncSession, request: Request):
     return row.department_code if row.level == escalations.DEPARTMENT else None
 
 
+async def handoff_department(session: AsyncSession, request: Request):
+    """The county of the case a hand-off is about; None (the city's shared queue) for a plain chat."""
+    handoff = await session.get(HandoffRow, int(request.path_params["handoff_id"]))
+    if handoff is None:
+        return NOT_FOUND
+    case = await session.get(CaseRow, handoff.case_id) if handoff.case_id else None
+    return case.department_code if case is not None else None
+
+
 async def handoff_with_reporter(session: AsyncSession, request: Request) -> bool:
     """Whether the hand-off in the path is a conversation with a reporter (Art. 33)."""
     return await queue.confidential(session, int(request.path_params["handoff_id"]))
@@ -58,7 +67,8 @@ async def queue_json(call: StaffRequest) -> Response:
     })
 
 
-@staff_view(role="agent", post=True, reporter=handoff_with_reporter)
+@staff_view(role="agent", post=True, department=handoff_department,
+             reporter=handoff_with_reporter)
 async def claim(call: StaffRequest) -> Response:
     handoff_id = int(call.request.path_params["handoff_id"])
     try:
@@ -82,7 +92,8 @@ async def claim_escalation(call: StaffRequest) -> Response:
     return RedirectResponse(f"/staff/cases/{case.ticket}", status_code=303)
 
 
-@staff_view(role="viewer", reporter=handoff_with_reporter)
+@staff_view(role="viewer", department=handoff_department,
+             reporter=handoff_with_reporter)
 async def handoff_page(call: StaffRequest) -> Response:
     async with call.sessions.begin() as session:
         handoff = await session.get(HandoffRow, int(call.request.path_params["handoff_id"]))
@@ -92,7 +103,8 @@ async def handoff_page(call: StaffRequest) -> Response:
     return call.render("handoff.html", handoff=handoff)
 
 
-@staff_view(role="viewer", reporter=handoff_with_reporter)
+@staff_view(role="viewer", department=handoff_department,
+             reporter=handoff_with_reporter)
 async def handoff_messages(call: StaffRequest) -> Response:
     after = call.request.query_params.get("after", "0")
     async with call.sessions() as session:
@@ -107,7 +119,8 @@ async def handoff_messages(call: StaffRequest) -> Response:
     ]})
 
 
-@staff_view(role="agent", post=True, reporter=handoff_with_reporter)
+@staff_view(role="agent", post=True, department=handoff_department,
+             reporter=handoff_with_reporter)
 async def handoff_action(call: StaffRequest) -> Response:
     handoff_id = int(call.request.path_params["handoff_id"])
     action = call.request.path_params["action"]
