@@ -85,7 +85,7 @@ def parse_phone(text: str) -> str | None:
 def phone_last4(e164: str) -> str:
     """The last four digits of an E.164 number, to show a citizen which phone is on file without the rest."""
     if not E164.fullmatch(e164):
-        raise ValueError(f"not an E.164 phone number: {e164!r}")
+        raise ValueError("not an E.164 phone number")  # never the number itself: messages reach logs
     return e164[-4:]
 
 
@@ -133,11 +133,12 @@ def _fold(text: str) -> str:
 
 
 def _numeral_value(numeral: str) -> float:
-    """cn2an's reading of Arabic, Chinese or mixed numerals, with its KeyError on garbage (7九十) as ValueError."""
+    """cn2an's reading of Arabic, Chinese or mixed numerals; garbage (7九十) is a ValueError without the text
+    (cn2an's own KeyError or ValueError quotes it)."""
     try:
         return cn2an.cn2an(numeral, "smart")
-    except KeyError as error:
-        raise ValueError(f"not a numeral: {numeral!r}") from error
+    except (KeyError, ValueError):
+        raise ValueError("not a numeral") from None  # neither the citizen's text nor cn2an's message about it
 
 
 def _number(numeral: str) -> int:

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from bot.complaints import parsing
 from bot.complaints.parsing import ParsedDate, parse_amount, parse_date, parse_phone, phone_last4
 
 TODAY = date(2026, 3, 10)  # a Tuesday
@@ -345,3 +346,13 @@ def test_lunar_and_week_dates_on_a_monday_in_december(text, expected, precision)
 @pytest.mark.parametrize("text", ["2027-02-30", "2026年2月30日", "腊月三十二", "廿三"])
 def test_impossible_dates_are_not_guessed(text):
     assert parse_date(text, date(2026, 12, 7)) is None
+
+
+def test_refusals_never_carry_what_the_citizen_typed():
+    """Exception messages end up in logs and tracebacks; names, phones and text must not."""
+    with pytest.raises(ValueError) as phone:
+        phone_last4("13812345678")
+    with pytest.raises(ValueError) as numeral:
+        parsing._number("7九十")
+    assert "13812345678" not in str(phone.value)
+    assert "九十" not in str(numeral.value) and numeral.value.__cause__ is None and numeral.value.__suppress_context__
