@@ -23,6 +23,7 @@ from bot.channels.base import Channel
 from bot.channels.registry import CHANNELS
 from bot.config import Config, find_config_file, load_config
 from bot.runtime import Runtime, configure_logging, start_runtime
+from bot.staff import render_pool
 from bot.staff import views as staff_views
 from bot.staff.sweeper import run_forever
 
@@ -50,6 +51,7 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
                 task.cancel()
             for channel in channels:
                 await channel.close()
+            await render_pool.shutdown()
             if runtime is None:
                 await holder["runtime"].close()
 

@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from bot.complaints.models import CaseGroupRow, CasePartyRow, CaseRow
+from bot.complaints.models import CaseGroupRow, CasePartyRow, CaseRow, CaseStepRow
 from bot.db import create_session_factory
+from bot.staff import reports
 from bot.staff.charts import chart_svgs
-from bot.staff.reports import Summary, export_csv, export_rows, summarize
+from bot.staff.reports import Summary, export_csv, export_rows, read_cases, summarize
 from bot.staff.xlsx_export import export_xlsx
 from bot.texts import REPORT_COLUMNS as COLUMNS
 
@@ -74,6 +75,10 @@ async def sessions(runtime):
     return factory
 
 
+async def summary_of(sessions, start: date = START, end: date = END) -> Summary:
+    return summarize(await read_cases(sessions, start, end, ZONE), today=TODAY)
+
+
 @pytest.fixture
 def department_names(config) -> dict[str, str]:
     return {department.code: department.name for department in config.complaints.departments}
@@ -82,11 +87,10 @@ def department_names(config) -> dict[str, str]:
 @pytest.fixture
 async def report(sessions, department_names):
     """Everything a campaign report is made of, for the range 2 to 6 March."""
-    async with sessions() as session:
-        summary = await summarize(session, START, END, today=TODAY, zone=ZONE)
-        rows = await export_rows(session, START, END, ZONE)
+    cases = await read_cases(sessions, START, END, ZONE)
+    summary = summarize(cases, today=TODAY)
     charts = chart_svgs(summary, department_names)
-    return summary, rows, charts
+    return summary, export_rows(cases), charts
 
 
 async def test_the_summary_counts_every_field(report):
@@ -114,20 +118,35 @@ async def test_hotspots_are_the_ten_busiest_businesses(runtime):
     async with factory() as session, session.begin():
         session.add_all(case(f"H-{shop:02}-{n:02}", at(4), date(2026, 3, 20), business_name=f"商家{shop:02}",
                              business_key=f"商家{shop:02}") for shop in range(12) for n in range(shop + 1))
-    async with factory() as session:
-        summary = await summarize(session, START, END, today=TODAY, zone=ZONE)
+    summary = await summary_of(factory)
     assert summary.hotspots == [(f"商家{shop:02}", shop + 1) for shop in range(11, 1, -1)]
 
 
 async def test_an_empty_range_still_has_its_days_and_charts(runtime, department_names):
-    async with create_session_factory(runtime.database)() as session:
-        summary = await summarize(session, START, START, today=TODAY, zone=ZONE)
-        with pytest.raises(ValueError):
-            await summarize(session, END, START, today=TODAY, zone=ZONE)
+    factory = create_session_factory(runtime.database)
+    summary = await summary_of(factory, START, START)
+    with pytest.raises(ValueError):
+        await read_cases(factory, END, START, ZONE)
     assert (summary.total, summary.by_day, summary.hotspots, summary.groups) == (0, [(START, 0)], [], 0)
     charts = chart_svgs(summary, department_names)
     assert set(charts) == set(TITLES)
     assert load_workbook(io.BytesIO(export_xlsx([], summary, charts))).sheetnames == ["汇总", "案件明细"]
+
+
+async def test_cases_are_read_in_pages_each_once_in_order_with_their_steps(runtime, monkeypatch):
+    """Pages end inside a run of cases received in the same second: none is read twice or skipped."""
+    monkeypatch.setattr(reports, "PAGE_ROWS", 3)
+    factory = create_session_factory(runtime.database)
+    async with factory() as session, session.begin():
+        added = [case(f"P-{n:04}", at(3 + n // 4), date(2026, 3, 9)) for n in range(10)]
+        session.add_all(added)
+        await session.flush()
+        session.add_all(CaseStepRow(case_id=row.id, step="acceptance", started_on=date(2026, 3, 2),
+                                    due_on=date(2026, 3, 9), done_on=date(2026, 3, 8) if n % 2 else None)
+                        for n, row in enumerate(added))
+    cases = await read_cases(factory, START, END, ZONE)
+    assert [row["编号"] for row in export_rows(cases)] == [f"P-{n:04}" for n in range(10)]
+    assert summarize(cases, today=TODAY).on_time == {("xincheng", "acceptance"): (5, 5)}
 
 
 async def test_each_chart_is_an_svg_document_with_a_chinese_title(report):
@@ -205,8 +224,7 @@ async def test_a_business_name_with_math_markup_is_drawn_as_plain_text(runtime, 
     factory = create_session_factory(runtime.database)
     async with factory() as session, session.begin():
         session.add(case("M-0001", at(4), date(2026, 3, 20), business_name="$\\foo{x}$商店", business_key="商店"))
-    async with factory() as session:
-        summary = await summarize(session, START, END, today=TODAY, zone=ZONE)
+    summary = await summary_of(factory)
     charts = chart_svgs(summary, department_names)
     assert "<svg" in charts["hotspots"]
     assert load_workbook(io.BytesIO(export_xlsx([], summary, charts))).sheetnames == ["汇总", "案件明细"]

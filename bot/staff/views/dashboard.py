@@ -1,7 +1,12 @@
-"""The dashboard and the case exports (CSV, and xlsx with the charts)."""
+"""The dashboard and the case exports (CSV, and xlsx with the charts).
+
+None of a report's work holds the event loop for long: the cases are read a page a transaction
+(reports.read_cases), counted and written out in a thread, and drawn in the render process.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 from starlette.requests import Request
@@ -9,48 +14,65 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from bot import texts
-from bot.staff import reports
+from bot.staff import render_pool, reports
 from bot.staff.views.base import StaffRequest, staff_view
 
-EXPORT_KINDS = ("csv", "xlsx")
 MAX_RANGE_DAYS = 366
 FIRST_DAY = date(2000, 1, 1)
 """No case is older; also keeps date arithmetic away from year 1 (0001-01-01 minus a year overflows)."""
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+"""The export kinds and their content types."""
 
 
 @staff_view(role="viewer")
 async def dashboard(call: StaffRequest) -> Response:
     start, end = date_range(call.request, call.today)
-    async with call.sessions() as session:
-        summary = await reports.summarize(session, start, end, today=call.today, zone=call.zone)
-    names = {d.code: d.name for d in call.services.complaints.jurisdiction.departments}
-    # Imported here: keeps matplotlib out of every worker's memory until a staff member asks for a chart.
-    from bot.staff import charts  # noqa: PLC0415
-
-    return call.render("dashboard.html", summary=summary, charts=charts.chart_svgs(summary, names),
+    cases = await reports.read_cases(call.sessions, start, end, call.zone)
+    summary = await asyncio.to_thread(reports.summarize, cases, today=call.today)
+    names = department_names(call)
+    try:
+        charts = await render_pool.chart_svgs(summary, names)
+    except render_pool.RenderFailed:
+        return HTMLResponse(texts.REPORT_RENDER_FAILED, status_code=503)
+    return call.render("dashboard.html", summary=summary, charts=charts,
                        start=start.isoformat(), end=end.isoformat(), department_names=names)
 
 
 @staff_view(role="supervisor")
 async def export(call: StaffRequest) -> Response:
+    """The cases of a range as CSV or xlsx; the audit log records the export once the file exists."""
     kind = call.request.path_params["kind"]
-    if kind not in EXPORT_KINDS:
+    if kind not in MEDIA_TYPES:
         return HTMLResponse(texts.NOT_FOUND, status_code=404)
     start, end = date_range(call.request, call.today)
+    cases = await reports.read_cases(call.sessions, start, end, call.zone)
+    try:
+        content = await (asyncio.to_thread(csv_file, cases) if kind == "csv" else xlsx_file(call, cases))
+    except render_pool.RenderFailed:
+        return HTMLResponse(texts.REPORT_RENDER_FAILED, status_code=503)
     async with call.sessions.begin() as session:
-        rows = await reports.export_rows(session, start, end, call.zone)
-        summary = await reports.summarize(session, start, end, today=call.today, zone=call.zone)
         await call.audit(session, "export", f"cases:{start}..{end}", {"format": kind})
     headers = {"content-disposition": f'attachment; filename="weiquan-{start}-{end}.{kind}"'}
-    if kind == "csv":
-        return Response(reports.export_csv(rows).encode("utf-8-sig"), media_type="text/csv", headers=headers)
-    # Imported here: keeps matplotlib and openpyxl out of every worker's memory until someone exports xlsx.
-    from bot.staff import charts, xlsx_export  # noqa: PLC0415
+    return Response(content, media_type=MEDIA_TYPES[kind], headers=headers)
 
-    names = {d.code: d.name for d in call.services.complaints.jurisdiction.departments}
-    svgs = charts.chart_svgs(summary, names)
-    return Response(xlsx_export.export_xlsx(rows, summary, svgs), headers=headers, media_type=XLSX)
+
+def csv_file(cases: reports.Cases) -> bytes:
+    """The CSV export, encoded so that Excel reads it (CPU-bound: runs in a thread)."""
+    return reports.export_csv(reports.export_rows(cases)).encode("utf-8-sig")
+
+
+async def xlsx_file(call: StaffRequest, cases: reports.Cases) -> bytes:
+    """The xlsx export: rows and summary made in a thread, the workbook in the render process."""
+    rows, summary = await asyncio.to_thread(_rows_and_summary, cases, call.today)
+    return await render_pool.export_xlsx(rows, summary, department_names(call))
+
+
+def _rows_and_summary(cases: reports.Cases, today: date) -> tuple[list[dict[str, object]], reports.Summary]:
+    return reports.export_rows(cases), reports.summarize(cases, today=today)
+
+
+def department_names(call: StaffRequest) -> dict[str, str]:
+    return {d.code: d.name for d in call.services.complaints.jurisdiction.departments}
 
 
 def date_range(request: Request, today: date) -> tuple[date, date]:
