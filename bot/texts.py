@@ -352,9 +352,9 @@ QUIZ_SHARE = "我在“消费维权法律知识答题”中答对了{score}/{tot
 QUIZ_ANSWER_HINT = "请回复选项字母作答，例如“A”；多选题回复“AC”。回复“退出答题”结束。"
 QUIZ_QUIT = "已退出答题。随时回复“答题”再来。"
 QUIZ_REPORT_DONE = "谢谢指正！这道题已经转给工作人员核实。"
+QUIZ_NO_SESSION = "答题记录已失效，请刷新页面重新开始答题。"
 
 # WeChat (bot/channels/wechat_mp.py)
-QUIZ_NO_SESSION = "答题记录已失效，请刷新页面重新开始答题。"
 WECHAT_OPTION = "回复 {number}：{label}"
 WECHAT_CUT = "\n……（内容较长，以上为前一部分）"
 WECHAT_CONTINUED = "（接上条）\n"

@@ -10,8 +10,8 @@ import pytest
 
 from bot.app import create_app
 from bot.numbers import parse_count
-from tests.staff.console import StaffBrowser, create_staff
 from tests.conftest import INTEGRATION
+from tests.staff.console import StaffBrowser, create_staff
 
 HUGE = "9" * 5000
 """Python's int() refuses strings of more than 4,300 digits."""
@@ -37,7 +37,8 @@ async def test_an_odd_article_number_is_not_found(http, number):
 
 @pytest.mark.parametrize("number", ["²", "9" * 200])
 async def test_an_odd_article_button_is_stale(http, number):
-    response = await http.post("/api/chat", json={"user_id": "odd", "payload": f"art:xfl:{number}"}, headers=INTEGRATION)
+    response = await http.post("/api/chat", json={"user_id": "odd", "payload": f"art:xfl:{number}"},
+                               headers=INTEGRATION)
     assert response.status_code == 200 and response.json()["replies"]
 
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import create_app
-from bot.config import ConfigError
 from bot.complaints.numbering import new_ticket
+from bot.config import ConfigError
 from bot.core.engine import RateLimited
 from bot.core.ratelimit import RateLimits
 from bot.core.tables import ConversationRow

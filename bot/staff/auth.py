@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import as_utc
 from bot.staff.models import ROLES, StaffRow, StaffSessionRow
@@ -72,27 +72,49 @@ async def add_staff(session: AsyncSession, *, username: str, display_name: str, 
     return row
 
 
-async def log_in(session: AsyncSession, username: str, password: str, now: datetime) -> tuple[str, StaffUser]:
+async def log_in(sessions: async_sessionmaker, username: str, password: str, now: datetime) -> tuple[str, StaffUser]:
     """Check the password; return a new session token. After FREE_FAILURES wrong passwords in a row an
     account waits twice as long after each (2 s, 4 s … at most MAX_DELAY): guessing slows to a crawl while
     nobody can lock the real person out for long. Unknown, wrong and waiting answer alike, in the same time."""
-    row = await session.scalar(select(StaffRow).where(StaffRow.username == username, StaffRow.active.is_(True)))
-    # The same hashing work for unknown, locked and real accounts (timing reveals no username), in a thread:
-    # argon2 takes a CPU core for a moment, and on the event loop it would stall every other request.
-    matches = await asyncio.to_thread(_matches, row.password_hash if row is not None else None, password)
-    if row is None:
+    async with sessions() as session:
+        stored = await session.scalar(select(StaffRow.password_hash).where(*_active(username)))
+    # The same hashing work for unknown, waiting and real accounts (timing reveals no username), in a thread
+    # and outside any transaction: argon2 takes a CPU core for a moment, and on the event loop (or holding
+    # SQLite's write gate) it would stall every other request.
+    matches = await asyncio.to_thread(_matches, stored, password)
+    async with sessions.begin() as session:  # a failed attempt is counted: it commits before the refusal
+        row = await session.scalar(select(StaffRow).where(*_active(username)).with_for_update())
+        refused = _refused(row, matches, now)
+        token = None if refused else _open_session(session, row, now)
+        user = None if refused else _user(row)
+    if refused:
         raise AuthError(WRONG_LOGIN)
+    return token, user
+
+
+def _active(username: str) -> tuple:
+    return StaffRow.username == username, StaffRow.active.is_(True)
+
+
+def _refused(row: StaffRow | None, matches: bool, now: datetime) -> bool:
+    """Whether the login fails; a wrong password counts and sets the account's next delay."""
+    if row is None:
+        return True
     if row.locked_until is not None and as_utc(row.locked_until) > now:
-        raise AuthError(WRONG_LOGIN)  # even the right password waits out the delay
+        return True  # even the right password waits out the delay
     if not matches:
         row.failed_logins += 1
         row.locked_until = now + failure_delay(row.failed_logins)
-        raise AuthError(WRONG_LOGIN)
+        return True
     row.failed_logins, row.locked_until = 0, None
+    return False
+
+
+def _open_session(session: AsyncSession, row: StaffRow, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
     session.add(StaffSessionRow(token_hash=_digest(token), staff_id=row.id, csrf_token=secrets.token_urlsafe(24),
                                 created_at=now, expires_at=now + SESSION_LIFETIME))
-    return token, _user(row)
+    return token
 
 
 def failure_delay(failures: int) -> timedelta:

@@ -157,7 +157,8 @@ async def test_the_web_game_never_sends_the_key_before_the_answer(config, runtim
         question = started["question"]
         assert "answer" not in question and "explanation" not in question and "facts" not in question
         key = key_of(runtime, question["id"])
-        reply = (await client.post("/api/quiz/answer", json={"attempt_id": question["attempt_id"], "chosen": key})).json()
+        answered = await client.post("/api/quiz/answer", json={"attempt_id": question["attempt_id"], "chosen": key})
+        reply = answered.json()
         assert reply["correct"] and reply["in_time"] and reply["answer"] == key
         assert "answer" not in reply["next"]
         article = (await client.get("/api/quiz/article", params=reply["citation"])).json()

@@ -9,8 +9,8 @@ from bot.app import create_app
 from bot.complaints.models import CaseRow
 from bot.db import create_session_factory
 from tests.channels.test_terminal import converse
-from tests.scenarios.chat import COMPLAINT_ANSWERS
 from tests.conftest import INTEGRATION
+from tests.scenarios.chat import COMPLAINT_ANSWERS
 
 
 async def only_case(runtime) -> CaseRow:
@@ -48,5 +48,6 @@ async def test_filing_by_buttons_and_looking_up_on_the_web(config, runtime):
         assert case.ticket in filed[0]["text"]
         status = await send(payload="status")
         assert "当前状态：已登记" in status[0]["text"]
-        other = await client.post("/api/chat", json={"user_id": "someone-else", "text": case.ticket}, headers=INTEGRATION)
+        other = await client.post("/api/chat", json={"user_id": "someone-else", "text": case.ticket},
+                                  headers=INTEGRATION)
         assert "后四位" in other.json()["replies"][0]["text"]

@@ -32,6 +32,9 @@ HEALTHZ_P50_SECONDS = 0.05
 YEAR = {"start": "2000-01-01"}
 """The widest range a report allows (366 days up to today): the longest daily chart."""
 REPORTS = ("/staff/dashboard", "/staff/export.xlsx", "/staff/export.csv")
+LOGIN = "/staff/login"
+LOGIN_PAUSE = 0.3
+"""Three loops of about two tries a second each, as in the attack that found logins stalling everyone."""
 
 
 @pytest.fixture
@@ -78,12 +81,22 @@ async def keep_asking(browser: StaffBrowser, path: str, answered: Counter[str]) 
         await asyncio.sleep(REPORT_PAUSE)
 
 
+async def keep_guessing_passwords(client: httpx.AsyncClient, answered: Counter[str]) -> None:
+    """An anonymous login loop with wrong passwords (argon2 each time, until cancelled)."""
+    guesser = StaffBrowser(httpx.AsyncClient(transport=client._transport, base_url="http://test"))
+    while True:
+        refused = await guesser.log_in("chief", "not the password")
+        assert refused.status_code == 303 and "error=" in refused.headers["location"]
+        answered[LOGIN] += 1
+        await asyncio.sleep(LOGIN_PAUSE)
+
+
 async def healthz_latencies(client: httpx.AsyncClient, answered: Counter[str]) -> list[float]:
     """/healthz round trips (seconds), one every SAMPLE_EVERY, for SAMPLE_SECONDS and until every report was
     answered once (MAX_SECONDS at most)."""
     latencies: list[float] = []
     began = time.perf_counter()
-    while (elapsed := time.perf_counter() - began) < SAMPLE_SECONDS or (len(answered) < len(REPORTS)
+    while (elapsed := time.perf_counter() - began) < SAMPLE_SECONDS or (len(answered) < len(REPORTS) + 1
                                                                        and elapsed < MAX_SECONDS):
         started = time.perf_counter()
         assert (await client.get("/healthz")).status_code == 200
@@ -92,9 +105,10 @@ async def healthz_latencies(client: httpx.AsyncClient, answered: Counter[str]) -
     return latencies
 
 
-async def test_reports_leave_the_event_loop_free(chief):
+async def test_reports_and_logins_leave_the_event_loop_free(chief):
     answered: Counter[str] = Counter()
     loops = [asyncio.create_task(keep_asking(chief, path, answered)) for path in REPORTS]
+    loops += [asyncio.create_task(keep_guessing_passwords(chief.client, answered)) for _ in range(3)]
     await asyncio.sleep(0.2)  # every loop is inside a report
     latencies = await healthz_latencies(chief.client, answered)
     for task in loops:
@@ -104,5 +118,5 @@ async def test_reports_leave_the_event_loop_free(chief):
     print(f"healthz p50 {p50 * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms over {len(latencies)} requests; "
           f"reports answered {dict(answered)}")
     assert all(isinstance(outcome, asyncio.CancelledError) for outcome in outcomes), outcomes
-    assert set(answered) == set(REPORTS), "every report loop finished a report meanwhile"
+    assert set(answered) == {*REPORTS, LOGIN}, "every report and login loop was answered meanwhile"
     assert p50 < HEALTHZ_P50_SECONDS

@@ -34,12 +34,11 @@ async def login(request: Request) -> Response:
     if limited is not None:
         return HTMLResponse(texts.LOGIN_THROTTLED.format(wait=texts.wait_phrase(limited.retry_after)),
                             status_code=429, headers={"Retry-After": str(limited.retry_after)})
-    async with request.app.state.runtime.sessions.begin() as session:  # a failed attempt is counted: commit it
-        try:
-            token, _staff = await auth.log_in(session, str(form.get("username", "")),
-                                              str(form.get("password", "")), now())
-        except AuthError as refused:
-            return RedirectResponse(f"/staff/login?error={refused}", status_code=303)
+    try:
+        token, _staff = await auth.log_in(request.app.state.runtime.sessions, str(form.get("username", "")),
+                                          str(form.get("password", "")), now())
+    except AuthError as refused:
+        return RedirectResponse(f"/staff/login?error={refused}", status_code=303)
     response = RedirectResponse("/staff/", status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax", path="/staff", secure=_secure(request),
                         max_age=int(auth.SESSION_LIFETIME.total_seconds()))
