@@ -18,7 +18,7 @@ from bot.core.messages import UserRef
 from bot.db import create_session_factory
 from bot.staff import escalations
 from bot.staff.models import EscalationRow
-from bot.staff.reports import summarize
+from bot.staff.reports import read_cases, summarize
 from handlers.complaint import drafts_of
 from knowledge.base import DATA_DIR, load_statutes
 from knowledge.check import load_cited_rules
@@ -198,8 +198,8 @@ async def test_a_case_walks_the_deadline_chain_and_each_late_step_is_escalated(r
     case = await move("closed", later)
     assert case.step is None
     assert await sweep(date(2026, 12, 31)) == ["acceptance", "mediation"], "a closed case is not raised again"
-    async with factory() as session:
-        summary = await summarize(session, date(2026, 3, 1), date(2026, 3, 31), today=date(2026, 12, 31), zone=zone)
+    cases = await read_cases(factory, date(2026, 3, 1), date(2026, 3, 31), zone)
+    summary = summarize(cases, today=date(2026, 12, 31))
     department = case.department_code
     assert summary.on_time == {(department, "acceptance"): (0, 1), (department, "end_notice"): (1, 0),
                                (department, "mediation"): (0, 1)}
