@@ -201,6 +201,9 @@ async def cases_of(session: AsyncSession, user: UserRef, limit: int = 5) -> list
 
 
 async def find(session: AsyncSession, ticket: str) -> CaseRow | None:
+    """The case with this ticket; None for anything else (a NUL would be a PostgreSQL error, not a miss)."""
+    if "\x00" in ticket:
+        return None
     return await session.scalar(select(CaseRow).where(CaseRow.ticket == ticket))
 
 

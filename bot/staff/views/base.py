@@ -85,7 +85,11 @@ class StaffRequest:
 
     def field(self, name: str, limit: int = 1000) -> str:
         """A posted form field, stripped and cut to `limit` characters."""
-        return str(self.form.get(name, "") if self.form is not None else "").strip()[:limit]
+        return storable(str(self.form.get(name, "") if self.form is not None else "")).strip()[:limit]
+
+    def query(self, name: str, limit: int = 200) -> str:
+        """A query parameter, as `field` reads a form field."""
+        return storable(self.request.query_params.get(name, "")).strip()[:limit]
 
     def render(self, name: str, **context: Any) -> HTMLResponse:
         """A console page, with the banner of the action that led here (only a message the server chose)."""
@@ -94,6 +98,11 @@ class StaffRequest:
 
     async def audit(self, session: AsyncSession, action: str, target: str, details: dict | None = None) -> None:
         await queue.audit(session, self.staff, action, target, self.at, details)
+
+
+def storable(text: str) -> str:
+    """`text` without NUL characters: PostgreSQL refuses them in any string (a 500, not a filter)."""
+    return text.replace("\x00", "")
 
 
 def render(name: str, zone: tzinfo, **context: Any) -> HTMLResponse:

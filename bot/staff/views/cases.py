@@ -69,7 +69,7 @@ async def acts_on_reporter(session: AsyncSession, request: Request) -> bool:
 
 @staff_view(role="viewer")
 async def case_list(call: StaffRequest) -> Response:
-    filters = {key: call.request.query_params.get(key, "") for key in FILTERS}
+    filters = {key: call.query(key) for key in FILTERS}
     settings = call.services.complaints
     async with call.sessions() as session:
         cases = await _filtered_cases(session, filters, call.today, settings.calendar, call.staff)

@@ -11,7 +11,7 @@ from starlette.routing import Route
 from bot import texts
 from bot.staff import auth
 from bot.staff.auth import AuthError
-from bot.staff.views.base import COOKIE, LOGIN_COOKIE, StaffRequest, guarded, now, render, shown, staff_view
+from bot.staff.views.base import COOKIE, LOGIN_COOKIE, StaffRequest, guarded, now, render, shown, staff_view, storable
 
 
 async def login_page(request: Request) -> Response:
@@ -35,7 +35,7 @@ async def login(request: Request) -> Response:
         return HTMLResponse(texts.LOGIN_THROTTLED.format(wait=texts.wait_phrase(limited.retry_after)),
                             status_code=429, headers={"Retry-After": str(limited.retry_after)})
     try:
-        token, _staff = await auth.log_in(request.app.state.runtime.sessions, str(form.get("username", "")),
+        token, _staff = await auth.log_in(request.app.state.runtime.sessions, storable(str(form.get("username", ""))),
                                           str(form.get("password", "")), now())
     except AuthError as refused:
         return RedirectResponse(f"/staff/login?error={refused}", status_code=303)
