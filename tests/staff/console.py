@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import UTC, datetime
 
 import httpx
 
+from bot.app import create_app
 from bot.db import create_session_factory
 from bot.staff.auth import add_staff
 
@@ -38,3 +40,15 @@ class StaffBrowser:
 
     async def post(self, path: str, **data: str) -> httpx.Response:
         return await self.client.post(path, data={"csrf": self.csrf, **data})
+
+
+@contextlib.asynccontextmanager
+async def signed_in_supervisor(config, runtime):
+    """A supervisor "chief" signed in to the real app, its lifespan running (it stops the render process)."""
+    await create_staff(runtime, "chief", "supervisor")
+    app = create_app(config, runtime=runtime)
+    async with (app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client):
+        browser = StaffBrowser(client)
+        await browser.log_in("chief")
+        yield browser

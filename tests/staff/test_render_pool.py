@@ -7,27 +7,20 @@ import multiprocessing
 import os
 import signal
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from bot import texts
-from bot.app import create_app
 from bot.db import create_session_factory
 from bot.staff import render_pool
 from bot.staff.models import AuditRow
-from tests.staff.console import StaffBrowser, create_staff
+from tests.staff.console import signed_in_supervisor
 
 
 @pytest.fixture
 async def chief(config, runtime):
     """A supervisor signed in to the real app; its lifespan stops the render process afterwards."""
-    await create_staff(runtime, "chief", "supervisor")
-    app = create_app(config, runtime=runtime)
-    async with (app.router.lifespan_context(app),
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client):
-        browser = StaffBrowser(client)
-        await browser.log_in("chief")
+    async with signed_in_supervisor(config, runtime) as browser:
         yield browser
 
 

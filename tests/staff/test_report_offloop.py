@@ -17,10 +17,9 @@ import httpx
 import pytest
 from sqlalchemy import insert, select
 
-from bot.app import create_app
 from bot.complaints.models import CaseRow, CaseStepRow
 from bot.db import create_session_factory
-from tests.staff.console import StaffBrowser, create_staff
+from tests.staff.console import StaffBrowser, signed_in_supervisor
 
 CASES = 3000
 SAMPLE_SECONDS = 3.0
@@ -41,12 +40,7 @@ LOGIN_PAUSE = 0.3
 async def chief(config, runtime):
     """A supervisor signed in to the real app (lifespan included), over a year of cases."""
     await seed_cases(runtime)
-    await create_staff(runtime, "chief", "supervisor")
-    app = create_app(config, runtime=runtime)
-    async with (app.router.lifespan_context(app),
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client):
-        browser = StaffBrowser(client)
-        await browser.log_in("chief")
+    async with signed_in_supervisor(config, runtime) as browser:
         yield browser
 
 
