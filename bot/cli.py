@@ -330,12 +330,21 @@ def run_telegram_poll(_args, config: Config, _path) -> int:
 def run_kb_check(_args, config: Config, _path) -> int:
     from bot.knowledge_setup import load_knowledge_base
     from knowledge.base import DATA_DIR
-    from knowledge.check import check_citations, check_facts, check_openers, check_phrasings, load_cited_rules
+    from knowledge.check import (
+        check_citations,
+        check_facts,
+        check_openers,
+        check_phrasings,
+        check_quotes,
+        load_cited_rules,
+    )
     from knowledge.claims import check_claims
 
     knowledge = load_knowledge_base(config)
     cited_rules = load_cited_rules(DATA_DIR / "laws.toml")
     problems, against_text = check_citations(knowledge.faq, knowledge.library, cited_rules)
+    quote_problems, quotes, unquoted = check_quotes(knowledge.faq, knowledge.library)
+    problems += quote_problems
     problems += check_phrasings(knowledge.faq, knowledge.normalizer.clean)
     problems += check_openers(knowledge.faq)
     problems += check_facts(knowledge.faq, knowledge.facts.names)
@@ -344,8 +353,11 @@ def run_kb_check(_args, config: Config, _path) -> int:
     problems += claim_problems
     citations = sum(len(entry.citations) for entry in knowledge.faq)
     print(f"{len(knowledge.faq)} FAQ entries, {citations} citations "
-          f"({against_text} checked against loaded text), {len(knowledge.library)} statutes loaded")
+          f"({against_text} checked against loaded text, {quotes} quotes found in their article), "
+          f"{len(knowledge.library)} statutes loaded")
     print(f"{len(list(knowledge.claims))} procedure claims, {quoted} quotes found in their article's text")
+    for lead in unquoted:
+        print(f"UNQUOTED {lead}")
     for problem in problems:
         print(f"ERROR {problem}")
     if problems:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.faq import FaqEntry
-from knowledge.statutes import StatuteLibrary, short_law_title
+from knowledge.statutes import StatuteLibrary, says, short_law_title
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,31 @@ def check_citations(
                     f" (it has {rule.articles})"
                 )
     return problems, against_text
+
+
+def check_quotes(entries: Iterable[FaqEntry], library: StatuteLibrary) -> tuple[list[str], int, list[str]]:
+    """(problems, how many quotes were found in their article's text, entries whose lead is unquoted).
+
+    A quote must be words of its article as loaded. An entry whose first citation is a loaded statute
+    should quote it, so the article an answer leads with provably says what the answer rests on.
+    """
+    problems: list[str] = []
+    unquoted: list[str] = []
+    found = 0
+    for entry in entries:
+        for position, citation in enumerate(entry.citations):
+            statute = library.resolve(citation.law)
+            article = statute.articles.get(citation.article) if statute else None
+            where = f"{entry.id} ({entry.source}): 《{short_law_title(citation.law)}》第{citation.article}条"
+            if citation.quote and article is None:
+                problems.append(f"{where} is not loaded, its quote cannot be checked")
+            elif citation.quote and not says(article.text, citation.quote):
+                problems.append(f"{where} does not say “{citation.quote}”")
+            elif citation.quote:
+                found += 1
+            elif position == 0 and article is not None:
+                unquoted.append(f"{where} leads the answer but quotes none of its words")
+    return problems, found, unquoted
 
 
 def check_phrasings(entries: Iterable[FaqEntry], clean) -> list[str]:

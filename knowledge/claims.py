@@ -14,7 +14,7 @@ from pathlib import Path
 
 import cn2an
 
-from knowledge.statutes import StatuteLibrary, short_law_title
+from knowledge.statutes import StatuteLibrary, says, short_law_title
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 ARTICLE_NUMBER = re.compile(r"第[一二三四五六七八九十百零〇\d]+条")
@@ -97,7 +97,7 @@ def check_claims(
         article = statute.articles.get(claim.article)
         if article is None:
             problems.append(f"claim {claim.key}: 《{statute.short_title}》 has no article {claim.article}")
-        elif _squeeze(claim.quote) not in _squeeze(_paragraph(article.text, claim.paragraph)):
+        elif not says(_paragraph(article.text, claim.paragraph), claim.quote):
             problems.append(f"claim {claim.key}: 《{statute.short_title}》第{claim.article}条 does not say "
                             f"“{claim.quote}”")
         else:
@@ -112,6 +112,3 @@ def _paragraph(text: str, number: int | None) -> str:
     lines = [line for line in text.splitlines() if line.strip()]
     return lines[number - 1] if 1 <= number <= len(lines) else ""
 
-
-def _squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 MAX_ANSWER_CHARS = 300
@@ -15,6 +15,9 @@ class Citation:
 
     law: str
     article: int
+    quote: str = field(default="", compare=False)
+    """For an FAQ citation: words of the article's own text that the answer rests on (`kb check`
+    finds them in the article); every entry's first citation carries one."""
 
 
 @dataclass(frozen=True)
@@ -85,10 +88,12 @@ def _parse_entry(raw: dict, where: str) -> FaqEntry:
         raise FaqError(f"{where} ({entry_id}): answer has {len(answer)} characters, at most {MAX_ANSWER_CHARS}")
     citations = []
     for cited in raw.get("citations", []):
-        law, article = cited.get("law"), cited.get("article")
+        law, article, quote = cited.get("law"), cited.get("article"), cited.get("quote", "")
         if not isinstance(law, str) or not isinstance(article, int) or article < 1:
             raise FaqError(f"{where} ({entry_id}): citation needs a law name and a positive article number")
-        citations.append(Citation(law, article))
+        if not isinstance(quote, str):
+            raise FaqError(f"{where} ({entry_id}): a citation's quote must be a string")
+        citations.append(Citation(law, article, quote.strip()))
     if not citations:
         raise FaqError(f"{where} ({entry_id}): at least one citation is required")
     return FaqEntry(

@@ -54,6 +54,15 @@ def short_law_title(title: str) -> str:
     return title.removeprefix(NATIONAL_PREFIX)
 
 
+def says(text: str, quote: str) -> bool:
+    """Whether an article's text holds these words (line breaks and spaces aside)."""
+    return bool(quote.strip()) and _squeeze(quote) in _squeeze(text)
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
 def law_key(title: str) -> str:
     return hashlib.sha1(short_law_title(title).encode("utf-8")).hexdigest()[:8]
 
