@@ -343,7 +343,7 @@ def run_kb_check(_args, config: Config, _path) -> int:
     knowledge = load_knowledge_base(config)
     cited_rules = load_cited_rules(DATA_DIR / "laws.toml")
     problems, against_text = check_citations(knowledge.faq, knowledge.library, cited_rules)
-    quote_problems, quotes, unquoted = check_quotes(knowledge.faq, knowledge.library)
+    quote_problems, quotes = check_quotes(knowledge.faq, knowledge.library)
     problems += quote_problems
     problems += check_phrasings(knowledge.faq, knowledge.normalizer.clean)
     problems += check_openers(knowledge.faq)
@@ -356,8 +356,6 @@ def run_kb_check(_args, config: Config, _path) -> int:
           f"({against_text} checked against loaded text, {quotes} quotes found in their article), "
           f"{len(knowledge.library)} statutes loaded")
     print(f"{len(list(knowledge.claims))} procedure claims, {quoted} quotes found in their article's text")
-    for lead in unquoted:
-        print(f"UNQUOTED {lead}")
     for problem in problems:
         print(f"ERROR {problem}")
     if problems:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.base import DATA_DIR
-from knowledge.check import check_citations, check_phrasings, load_cited_rules
+from knowledge.check import check_citations, check_phrasings, check_quotes, load_cited_rules
 from knowledge.faq import Citation, FaqEntry, FaqError, load_faq_dir
 
 ENTRY = """
@@ -28,6 +28,25 @@ def test_shipped_faq_has_at_least_150_entries_that_pass_the_check(knowledge):
     problems, _ = check_citations(knowledge.faq, knowledge.library, load_cited_rules(DATA_DIR / "laws.toml"))
     assert problems == []
     assert check_phrasings(knowledge.faq, knowledge.normalizer.clean) == []
+    quote_problems, found = check_quotes(knowledge.faq, knowledge.library)
+    assert quote_problems == []
+    loaded_leads = sum(knowledge.library.resolve(entry.citations[0].law) is not None for entry in knowledge.faq)
+    assert found >= loaded_leads > 0  # every lead citation quotes its article
+
+
+def test_a_quote_must_be_words_of_its_article_and_the_lead_must_have_one(knowledge):
+    def entry(*citations):
+        return FaqEntry("e", "问", (), (), "答", citations, "test")
+
+    right = Citation("消费者权益保护法", 25, "消费者有权自收到商品之日起七日内退货")
+    misquoted = Citation("消费者权益保护法", 24, "消费者有权自收到商品之日起七日内退货")
+    unquoted = Citation("消费者权益保护法", 25)
+    assert check_quotes([entry(right, unquoted)], knowledge.library) == ([], 1)
+    problems, found = check_quotes([entry(misquoted), entry(unquoted, right)], knowledge.library)
+    assert found == 1
+    assert "第24条 does not say" in problems[0]
+    assert "quotes none of its words" in problems[1]
+    assert len(problems) == 2
 
 
 def test_an_overlong_answer_is_rejected(tmp_path):
