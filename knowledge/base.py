@@ -317,7 +317,7 @@ def load_knowledge(
     normalizer.learn_vocabulary(vocabulary, pinyin)
     index.attach(normalizer, faq, articles)
     scope = ScopeGuard(load_topics(data_dir / "out_of_scope.toml"), normalizer.clean)
-    facts = FactFinder(load_facts(data_dir / "facts.toml"), normalizer.clean, normalizer.word_starts)
+    facts = FactFinder(load_facts(data_dir / "facts.toml"), normalizer.clean, normalizer.word_boundaries)
     index.mark_exclusions(facts.names)
     conversation = load_conversation(data_dir / "conversation.toml", normalizer.clean)
     claims = ClaimBook(load_claims(data_dir / "claims.toml"), library)

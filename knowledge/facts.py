@@ -42,12 +42,12 @@ def elapsed_days(cleaned: str) -> int | None:
 class FactFinder:
     """Which facts a cleaned question states.
 
-    A signal of two or more characters counts only where a word begins: 电商 is not in 家电商场
-    (家电 | 商场), nor 营运 in 停止营运 … once segmentation splits them so.
+    A signal of two or more characters counts only where it begins or ends a word: 电商 is not in
+    家电商场 (家电 | 商场), but 食品 is in 临期食品 and 进口食品 (a compound ending in the signal).
     """
 
-    def __init__(self, facts: list[Fact], clean, word_starts) -> None:
-        self._word_starts = word_starts
+    def __init__(self, facts: list[Fact], clean, word_boundaries) -> None:
+        self._word_boundaries = word_boundaries
         self.names = frozenset(fact.name for fact in facts)
         self._patterns = {
             fact.name: re.compile("|".join(re.escape(clean(s)) for s in sorted(fact.signals, key=len, reverse=True)))
@@ -56,10 +56,11 @@ class FactFinder:
         }
 
     def find(self, cleaned: str) -> frozenset[str]:
-        starts = self._word_starts(cleaned)
+        edges = self._word_boundaries(cleaned)
         return frozenset(
             name for name, pattern in self._patterns.items()
-            if any(len(found.group(0)) == 1 or found.start() in starts for found in pattern.finditer(cleaned))
+            if any(len(found.group(0)) == 1 or found.start() in edges or found.end() in edges
+                   for found in pattern.finditer(cleaned))
         )
 
 

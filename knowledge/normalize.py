@@ -160,9 +160,9 @@ class TextNormalizer:
         """Words of cleaned text as one segmentation (no sub-words), for the typo vocabulary."""
         return [w for w in self._tokenizer.lcut(text, HMM=False) if len(w) > 1 and CJK.match(w)]
 
-    def word_starts(self, text: str) -> set[int]:
-        """Where each word of cleaned text begins (one segmentation, dictionary words only)."""
-        return {start for _word, start, _end in self._tokenizer.tokenize(text, HMM=False)}
+    def word_boundaries(self, text: str) -> set[int]:
+        """Where a word of cleaned text begins or ends (one segmentation, dictionary words only)."""
+        return {edge for _word, start, end in self._tokenizer.tokenize(text, HMM=False) for edge in (start, end)}
 
     def words(self, text: str) -> list[str]:
         """Content words of cleaned text: segmented; stop words and plain single characters dropped."""

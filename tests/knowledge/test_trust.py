@@ -217,6 +217,15 @@ def test_a_signal_inside_another_word_is_not_a_fact(knowledge):
     find = lambda text: knowledge.facts.find(knowledge.normalizer.clean(text))  # noqa: E731
     assert "online" not in find("在家电商场买的冰箱"), "电商 inside 家电商场"
     assert "online" in find("上网购物买的冰箱")
+    assert "food" in find("超市卖临期食品合法吗"), "a compound ending in the signal (临期食品) still states it"
+    assert "advert" in find("举报违法广告后多久处理")
+
+
+def test_every_entry_answers_its_own_standard_question(knowledge):
+    """An entry that cannot be reached by its own question (a needed fact not read from it) is dead weight."""
+    missed = [entry.id for entry in knowledge.faq
+              if (answer := knowledge.ask(entry.question)).faq is None or answer.faq.id != entry.id]
+    assert missed == []
 
 
 def test_a_storys_incidental_word_does_not_make_an_entry_about_it(knowledge):
