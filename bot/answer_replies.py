@@ -27,7 +27,7 @@ def render_answer(answer: Answer, knowledge: KnowledgeBase, *, full_text: bool =
             Button(texts.RELATED.format(title=s.title), _payload(s)) for s in answer.alternatives[:RELATED_BUTTONS]
             if s.faq is not None
         ]
-        text = f"{answer.faq.answer}\n\n{texts.BASIS.format(citations=basis)}"
+        text = f"{answer.faq.answer}\n\n{texts.BASIS.format(citations=basis)}{_quote_line(answer.citations, knowledge)}"
         return (Reply(text, tuple(buttons), _cited(answer.citations)),)
     if answer.kind in (AnswerKind.STATUTE, AnswerKind.LOOKUP):
         return (_article_reply(answer, full_text=full_text),)
@@ -51,6 +51,14 @@ def render_answer(answer: Answer, knowledge: KnowledgeBase, *, full_text: bool =
         text = texts.NO_ARTICLE.format(law=statute.short_title, number=numeral(number), count=len(statute.articles))
         return (Reply(text),)
     return (Reply(texts.UNKNOWN, (Button(texts.OFFER_HUMAN, "human"), Button(texts.SEE_MENU, "menu"))),)
+
+
+def _quote_line(citations: tuple[Citation, ...], knowledge: KnowledgeBase) -> str:
+    """The statute's own words the answer rests on (checked by `kb check`), under the citations."""
+    quoted = next((c for c in citations if c.quote and knowledge.library.article(c.law, c.article)), None)
+    if quoted is None:
+        return ""
+    return "\n" + texts.BASIS_QUOTE.format(citation=citation_text(quoted.law, quoted.article), quote=quoted.quote)
 
 
 def _article_reply(answer: Answer, *, full_text: bool) -> Reply:

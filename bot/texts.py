@@ -24,6 +24,7 @@ STALE_BUTTON = "这个选项已经失效了。请重新输入您的问题，或�
 BASIS = "依据：{citations}"
 CITATION = "《{law}》第{number}条"
 CITATION_SEPARATOR = "；"
+BASIS_QUOTE = "{citation}原文：“{quote}”"
 SHOW_ARTICLE = "查看法条原文"
 RELATED = "相关：{title}"
 STATUTE_MATCH = "这个问题可以参考下面这条规定：\n{citation}\n{text}"

@@ -132,8 +132,8 @@ class KnowledgeBase:
         return self._faq_by_id.get(entry_id)
 
     def resolve(self, citation: Citation) -> Citation:
-        """The citation with the statute's full title, when that statute is loaded."""
-        return Citation(self.library.full_title(citation.law), citation.article)
+        """The citation with the statute's full title, when that statute is loaded (its quote kept)."""
+        return Citation(self.library.full_title(citation.law), citation.article, citation.quote)
 
     def ask(self, question: str, *, last_law: str | None = None, max_suggestions: int = 3) -> Answer:
         """Answer one question: a direct article lookup, an FAQ, a statute, suggestions, or not."""

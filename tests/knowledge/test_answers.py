@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.answer_replies import render_answer
 from knowledge.base import AnswerKind
+from knowledge.statutes import says
 
 PREPAID_INTERPRETATION = "最高人民法院关于审理预付式消费民事纠纷案件适用法律若干问题的解释"
 
@@ -68,3 +70,14 @@ def test_a_vague_question_gets_suggestions_not_a_guess(knowledge):
     assert answer.kind in (AnswerKind.SUGGEST, AnswerKind.FAQ)
     if answer.kind is AnswerKind.SUGGEST:
         assert 1 <= len(answer.alternatives) <= 3
+
+
+def test_an_answer_shows_the_words_of_the_article_it_rests_on(knowledge):
+    """The quoted words come from the article as loaded, and are named with their article."""
+    answer = knowledge.ask("商家卖假货，我能要求赔三倍吗")
+    (reply,) = render_answer(answer, knowledge)
+    quoted = next(c for c in answer.citations if c.quote and knowledge.library.article(c.law, c.article))
+    line = reply.text.splitlines()[-1]
+    assert line.endswith(f"原文：“{quoted.quote}”")
+    article = knowledge.library.article(quoted.law, quoted.article)
+    assert says(article.text, quoted.quote)
