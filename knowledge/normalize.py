@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ahocorasick
 import cn2an
 import jieba
 import opencc
@@ -75,6 +76,12 @@ class TextNormalizer:
         for slang, formal in lexicon.expansions.items():
             cleaned = tuple(self.clean(term) for term in formal)
             self._expansions[self.clean(slang)] = self._expansions.get(self.clean(slang), ()) + cleaned
+        self._slang = ahocorasick.Automaton()
+        for rank, slang in enumerate(self._expansions):
+            self._slang.add_word(slang, rank)
+        self._slang.make_automaton()
+        self._formal = list(self._expansions.values())
+        self._pieces = functools.lru_cache(maxsize=CLEAN_CACHE_SIZE)(self._segment)
         self._vocabulary: dict[str, list[str]] = {}
         self._pinyin: dict[str, str] = {}
         self._typo_lengths: tuple[int, ...] = ()
@@ -88,6 +95,7 @@ class TextNormalizer:
             if 2 <= len(word) <= 8 and word not in self._tokenizer.FREQ:
                 self._tokenizer.add_word(word, freq=2000)
                 self._taught.add(word)
+        self._pieces.cache_clear()  # segmentations made before these words were known
 
     def learn_vocabulary(self, words: Iterable[str], pinyin: dict[str, str]) -> None:
         """Domain words that a homophone typo may be corrected to (包修其 -> 包修期).
@@ -122,7 +130,7 @@ class TextNormalizer:
         """
         if not self._vocabulary:
             return text
-        pieces = self._tokenizer.lcut(text, HMM=False)
+        pieces = [word for word, _start, _end in self._pieces(text)]
         out: list[str] = []
         i = 0
         while i < len(pieces):
@@ -156,13 +164,18 @@ class TextNormalizer:
     def _fuzzy_pinyin(self, word: str) -> str:
         return " ".join(self._pinyin.get(char, char) for char in word)
 
+    def _segment(self, text: str) -> tuple[tuple[str, int, int], ...]:
+        """One segmentation of cleaned text, dictionary words only: (word, start, end) each; kept for
+        the last few texts, as the typo check, the facts and the scope guard all read the same one."""
+        return tuple(self._tokenizer.tokenize(text, HMM=False))
+
     def whole_words(self, text: str) -> list[str]:
         """Words of cleaned text as one segmentation (no sub-words), for the typo vocabulary."""
-        return [w for w in self._tokenizer.lcut(text, HMM=False) if len(w) > 1 and CJK.match(w)]
+        return [word for word, _start, _end in self._pieces(text) if len(word) > 1 and CJK.match(word)]
 
     def word_boundaries(self, text: str) -> set[int]:
         """Where a word of cleaned text begins or ends (one segmentation, dictionary words only)."""
-        return {edge for _word, start, end in self._tokenizer.tokenize(text, HMM=False) for edge in (start, end)}
+        return {edge for _word, start, end in self._pieces(text) for edge in (start, end)}
 
     def words(self, text: str) -> list[str]:
         """Content words of cleaned text: segmented; stop words and plain single characters dropped."""
@@ -177,12 +190,9 @@ class TextNormalizer:
         return words
 
     def expansions(self, text: str) -> list[str]:
-        """Formal terms for every slang phrase found in cleaned text (nested ones too)."""
-        found: list[str] = []
-        for slang, formal in self._expansions.items():
-            if slang in text:
-                found.extend(formal)
-        return found
+        """Formal terms for every slang phrase found in cleaned text (nested ones too), in lexicon order."""
+        ranks = sorted({rank for _end, rank in self._slang.iter(text)})
+        return [term for rank in ranks for term in self._formal[rank]]
 
 
 def bigrams(text: str) -> list[str]:

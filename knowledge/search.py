@@ -86,10 +86,13 @@ class Postings:
         """Sum the weights of these terms per document, in one pass."""
         if not slots:
             return np.zeros(self.size, dtype=np.float64)
-        spans = [(self.offsets[s], self.offsets[s + 1]) for s in slots]
-        ids = np.concatenate([self.ids[a:b] for a, b in spans])
-        weights = np.concatenate([self.weights[a:b] for a, b in spans])
-        return np.bincount(ids, weights, self.size)
+        chosen = np.asarray(slots, dtype=np.int64)
+        starts = self.offsets[chosen]
+        lengths = self.offsets[chosen + 1] - starts
+        # The postings of every chosen term, concatenated in slot order, as one index array.
+        shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        positions = np.arange(int(lengths.sum()), dtype=np.int64) + shift
+        return np.bincount(self.ids[positions], self.weights[positions], self.size)
 
 
 class Channel:
