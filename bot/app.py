@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from bot.channels import quiz_web
 from bot.channels.base import Channel
 from bot.channels.registry import CHANNELS
 from bot.config import Config, find_config_file, load_config
+from bot.core import retention
 from bot.runtime import Runtime, configure_logging, start_runtime
 from bot.staff import render_pool
 from bot.staff import views as staff_views
@@ -42,8 +44,11 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
                  len(holder["runtime"].services.knowledge.library))
         for channel in channels:
             await channel.open()
-        sweeper = run_forever(holder["runtime"].sessions, holder["runtime"].services.staff)
-        background = [asyncio.create_task(loop) for loop in [sweeper, *(c for ch in channels for c in ch.loops())]]
+        sessions = holder["runtime"].sessions
+        loops = [run_forever(sessions, holder["runtime"].services.staff),
+                 retention.run_forever(sessions, retention_of(config)),
+                 *(loop for channel in channels for loop in channel.loops())]
+        background = [asyncio.create_task(loop) for loop in loops]
         try:
             yield
         finally:
@@ -67,6 +72,11 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
     if runtime is not None:
         app.state.runtime = runtime
     return app
+
+
+def retention_of(config: Config) -> retention.Retention:
+    return retention.Retention(processed_messages=timedelta(days=config.database.processed_message_days),
+                               turn_events=timedelta(days=config.database.turn_event_days))
 
 
 def configured_channels(config: Config, runtime: Callable[[], Runtime]) -> list[Channel]:

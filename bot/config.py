@@ -36,6 +36,11 @@ class DatabaseSection:
     url: str = ""
     """SQLAlchemy URL; empty means an SQLite file in app.data_dir."""
     busy_timeout_ms: int = 10000
+    processed_message_days: int = 3
+    """A platform message's key and its stored replies are kept this long (WeChat retries within 15 s,
+    Telegram redelivers within hours), then pruned."""
+    turn_event_days: int = 400
+    """Turn statistics (no text, no names) are kept this long, then pruned."""
 
 
 @dataclass(frozen=True)
@@ -333,6 +338,9 @@ def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
     if raw:
         raise ConfigError(f"{sorted(raw)[0]}: unknown section")
     _check_rate_limits(sections["ratelimit"])
+    for key in ("processed_message_days", "turn_event_days"):
+        if getattr(sections["database"], key) < 1:
+            raise ConfigError(f"database.{key}: at least 1 day")
     try:
         ZoneInfo(sections["app"].timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -8,6 +8,7 @@ used through asyncpg when DATABASE_URL names it.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,15 +31,27 @@ class Base(DeclarativeBase):
 CALL_BUSY_TIMEOUT_MS = 20
 
 
+def compact_json(value) -> str:
+    """JSON columns as UTF-8 text without padding: a stored reply in Chinese takes half the bytes of
+    ASCII escapes. Text that cannot be UTF-8 (a lone surrogate from a client) keeps the escapes."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":"))
+    return text
+
+
 def create_engine(url: str, *, busy_timeout_ms: int = 10000) -> AsyncEngine:
     """An async engine; for SQLite the folder is created and the pragmas set on each connection."""
     parsed = make_url(url)
     # Bound parameters hold names and phone numbers: keep them out of logs and error messages.
     if not parsed.get_backend_name() == "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True, json_serializer=compact_json)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(parsed.set(drivername=f"sqlite+{sqlite_inline.DRIVER}"), hide_parameters=True)
+    engine = create_async_engine(parsed.set(drivername=f"sqlite+{sqlite_inline.DRIVER}"), hide_parameters=True,
+                                 json_serializer=compact_json)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _configure(dbapi_connection, _record) -> None:

@@ -43,6 +43,7 @@ def test_environment_overrides_the_file(tmp_path):
         ("[knowledge]\nlaws = 5\n", "knowledge.laws"),
         ("[knowledge]\nanswer_threshold = true\n", "knowledge.answer_threshold"),
         ("not toml = = =", "config.toml"),
+        ("[database]\nprocessed_message_days = 0\n", "database.processed_message_days"),
     ],
 )
 def test_errors_name_the_bad_key(tmp_path, text, key):

@@ -37,7 +37,7 @@ class ProcessedMessageRow(Base):
 
     dedup_key: Mapped[str] = mapped_column(String(255), primary_key=True)
     replies: Mapped[list] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class TurnEventRow(Base):
