@@ -111,14 +111,23 @@ def build_index_cache_apart(config: Config) -> None:
     """Load the knowledge base once in a short-lived process, so that the search index cache exists
     before the workers start. Each worker then loads the built index instead of building it, which
     left it about 75 MiB larger (the build's garbage keeps the heap large), and several workers do not
-    all build it at once."""
+    all build it at once. Skipped when the index was built from inputs of the same sizes and times
+    (the worker still checks the index's full key, and builds it itself if that differs)."""
     import multiprocessing
 
-    from bot.knowledge_setup import load_knowledge_base
+    from bot.knowledge_setup import index_inputs_stamp, load_knowledge_base
 
+    folder = config.app.data_dir / "cache"
+    built = folder / f"built-{index_inputs_stamp(config)}"
+    if built.exists():
+        return
     builder = multiprocessing.get_context("spawn").Process(target=load_knowledge_base, args=(config,))
     builder.start()
     builder.join()
+    if builder.exitcode == 0:
+        for stale in folder.glob("built-*"):
+            stale.unlink(missing_ok=True)
+        built.touch()
 
 
 def share_metrics_between_workers(folder: Path) -> None:

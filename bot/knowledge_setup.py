@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from bot.config import Config
 from knowledge.base import DATA_DIR, KnowledgeBase, Thresholds, load_knowledge
+from knowledge.cache import stamp
 from knowledge.quiz_bank import QuizQuestion, from_generated, load_curated
 from knowledge.quiz_generator import generate
+from knowledge.statutes import bundled_database
 
 
 def load_knowledge_base(config: Config) -> KnowledgeBase:
@@ -28,6 +31,16 @@ def load_knowledge_base(config: Config) -> KnowledgeBase:
         thresholds=thresholds,
         cache_dir=config.app.data_dir / "cache",
     )
+
+
+def index_inputs_stamp(config: Config) -> str:
+    """Sizes and times of everything the search index is built from: the knowledge package (code and
+    data), the statute folders and the bundled statute database, with the configured laws."""
+    package = DATA_DIR.parent
+    files = [path for path in package.rglob("*") if path.is_file() and "__pycache__" not in path.parts]
+    files += [path for folder in config.knowledge.statute_dirs for path in Path(folder).rglob("*") if path.is_file()]
+    files.append(bundled_database())
+    return stamp(files, extra=config.knowledge.laws)
 
 
 def load_quiz_questions(knowledge: KnowledgeBase) -> list[QuizQuestion]:

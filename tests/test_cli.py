@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -11,9 +13,9 @@ from pathlib import Path
 
 from alembic.script import ScriptDirectory
 
-from bot.cli import main
+from bot.cli import build_index_cache_apart, main
 from bot.db import alembic_config
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, make_config
 
 
 def run(*args: str, stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
@@ -88,3 +90,23 @@ def test_import_direction_holds():
     assert command, "import-linter is installed with the test extra"
     done = subprocess.run([command], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout
+
+
+def test_the_index_is_built_apart_only_when_its_inputs_changed(tmp_path, monkeypatch):
+    """A second `serve` does not spend a process on an index that is already built; a changed statute
+    file (another size or time) builds it again."""
+    statutes = tmp_path / "statutes"
+    statutes.mkdir()
+    (statutes / "law.md").write_text("# 某法\n\n第一条　经营者应当诚信。\n", encoding="utf-8")
+    config = make_config(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}")
+    config = dataclasses.replace(config, knowledge=dataclasses.replace(config.knowledge, statute_dirs=(statutes,)))
+    spawned = []
+    real_context = multiprocessing.get_context
+    monkeypatch.setattr(multiprocessing, "get_context",
+                        lambda method: spawned.append(method) or real_context(method))
+    build_index_cache_apart(config)
+    build_index_cache_apart(config)
+    assert spawned == ["spawn"]
+    (statutes / "law.md").write_text("# 某法\n\n第一条　经营者应当诚实守信。\n", encoding="utf-8")
+    build_index_cache_apart(config)
+    assert spawned == ["spawn", "spawn"]
