@@ -12,10 +12,11 @@ each cited article is to the question.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,6 +62,31 @@ class Hit:
     has. An entry found through a few strong bigrams may say nothing of what was asked."""
 
 
+class Vocabulary:
+    """Every term of every channel, numbered once: a query's terms are looked up here once, then each
+    channel takes its own rows by number (a dictionary pass per channel was most of a search's time)."""
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self.number = {term: number for number, term in enumerate(dict.fromkeys(terms))}
+        self.resolve = functools.lru_cache(maxsize=16)(self._resolve)
+
+    def __getstate__(self) -> dict:
+        return {"number": self.number}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(())
+        self.number = state["number"]
+
+    def _resolve(self, terms: tuple[str, ...], optional: tuple[str, ...]) -> tuple[np.ndarray, int, np.ndarray]:
+        """(numbers of the distinct known terms, how many terms are unknown, numbers of the known
+        optional terms that are not also required)."""
+        required = dict.fromkeys(terms)
+        known = [number for term in required if (number := self.number.get(term)) is not None]
+        extra = [number for term in dict.fromkeys(optional) if term not in required
+                 and (number := self.number.get(term)) is not None]
+        return np.asarray(known, dtype=np.int64), len(required) - len(known), np.asarray(extra, dtype=np.int64)
+
+
 class Postings:
     """Term -> (documents, a weight per document), stored as flat arrays so the index pickles fast."""
 
@@ -68,6 +94,7 @@ class Postings:
         terms = list(rows)
         self.size = size
         self.slot = {term: position for position, term in enumerate(terms)}
+        """Each term's row, until `share` replaces it with the shared vocabulary and `rows`."""
         lengths = [len(rows[term][0]) for term in terms]
         self.offsets = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)]).astype(np.int64)
         self.ids = np.fromiter(itertools.chain.from_iterable(rows[t][0] for t in terms), dtype=np.int64)
@@ -75,16 +102,25 @@ class Postings:
         self.ceiling = np.array([ceilings[term] for term in terms], dtype=np.float64)
         """The most one term can add to a document's score (its IDF, or BM25's upper bound)."""
 
-    def split(self, terms: Sequence[str], optional: Sequence[str] = ()) -> tuple[list[int], int, list[int]]:
-        """(slots of the known terms, how many terms are unknown, slots of known optional terms)."""
-        required = set(terms)
-        known = [self.slot[t] for t in required if t in self.slot]
-        extra = [self.slot[t] for t in set(optional) - required if t in self.slot]
-        return known, len(required) - len(known), extra
+    def share(self, vocabulary: Vocabulary) -> None:
+        """Find terms through the vocabulary all channels share (its numbers -> this channel's rows)."""
+        self.vocabulary = vocabulary
+        self.rows = np.full(len(vocabulary.number), -1, dtype=np.int32)
+        for term, position in self.slot.items():
+            self.rows[vocabulary.number[term]] = position
+        del self.slot
 
-    def accumulate(self, slots: list[int]) -> np.ndarray:
-        """Sum the weights of these terms per document, in one pass."""
-        if not slots:
+    def split(self, terms: Sequence[str], optional: Sequence[str] = ()) -> tuple[np.ndarray, int, np.ndarray]:
+        """(rows of the known terms, how many terms are unknown, rows of known optional terms)."""
+        numbers, unknown, optional_numbers = self.vocabulary.resolve(tuple(terms), tuple(optional))
+        rows = self.rows[numbers]
+        known = rows[rows >= 0]
+        extra = self.rows[optional_numbers]
+        return known, unknown + len(rows) - len(known), extra[extra >= 0]
+
+    def accumulate(self, slots) -> np.ndarray:
+        """Sum the weights of these terms (rows) per document, in one pass."""
+        if not len(slots):
             return np.zeros(self.size, dtype=np.float64)
         chosen = np.asarray(slots, dtype=np.int64)
         starts = self.offsets[chosen]
@@ -118,7 +154,7 @@ class Channel:
         """
         known, unknown, extra = self.postings.split(terms, optional)
         query_mass = float(self.postings.ceiling[known].sum()) + self.unseen_idf * unknown
-        matched = self.postings.accumulate(known + extra)
+        matched = self.postings.accumulate(np.concatenate((known, extra)))
         if query_mass == 0.0:
             return matched, matched
         return np.minimum(matched / query_mass, 1.0), np.minimum(matched / self.doc_mass, 1.0)
@@ -156,7 +192,7 @@ class SaturatedChannel:
         """BM25 of each document, as a share of the best score the question could reach."""
         known, unknown, extra = self.postings.split(terms, optional)
         ceiling = float(self.postings.ceiling[known].sum()) + self.unseen_ceiling * unknown
-        scores = self.postings.accumulate(known + extra)
+        scores = self.postings.accumulate(np.concatenate((known, extra)))
         return np.minimum(scores / ceiling, 1.0) if ceiling else scores
 
 
@@ -233,6 +269,10 @@ class SearchIndex:
         self.entry_bm25_grams = SaturatedChannel([[t.grams for t in terms] for terms in entry_phrasings])
         self.law_words = Channel([t.words for t in article_terms])
         self.law_grams = Channel([t.grams for t in article_terms])
+        postings = [channel.postings for channel in self._channels()]
+        vocabulary = Vocabulary(term for one in postings for term in one.slot)
+        for one in postings:
+            one.share(vocabulary)
         article_position = {(resolve_law(a.law), a.number): i for i, a in enumerate(self.articles)}
         cited_pairs = [
             (entry_id, article_position[key])
@@ -248,6 +288,10 @@ class SearchIndex:
             tuple(article_position.get((resolve_law(c.law), c.article), -1) for c in entry.citations)
             for entry in self.faq
         ]
+
+    def _channels(self) -> tuple[Channel | SaturatedChannel, ...]:
+        return (self.phrasing_words, self.phrasing_grams, self.entry_words, self.entry_grams, self.entry_bm25_words,
+                self.entry_bm25_grams, self.law_words, self.law_grams)
 
     def mark_exclusions(self, fact_names) -> None:
         """Per fact, which entries it rules out (from each entry's `excludes`), and each entry's time limit."""
