@@ -3,6 +3,7 @@ counts shared through Redis when configured."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import httpx
@@ -13,6 +14,7 @@ from bot.app import create_app
 from bot.complaints.numbering import new_ticket
 from bot.config import ConfigError
 from bot.core.engine import RateLimited
+from bot.core.messages import IncomingMessage, MessageKind, UserRef
 from bot.core.ratelimit import RateLimits
 from bot.core.tables import ConversationRow
 from bot.runtime import start_runtime
@@ -137,3 +139,20 @@ async def test_an_unreachable_redis_lets_requests_through(caplog):
 def test_a_bad_limit_is_a_config_error(tmp_path, setting):
     with pytest.raises(ConfigError, match="ratelimit"):
         make_config(tmp_path, **setting)
+
+
+@pytest.mark.parametrize("limited_app", [{"WEIQUAN_RATELIMIT_CHAT": "2/minute"}], indirect=True)
+async def test_a_platforms_retries_of_one_message_are_answered_and_not_counted(limited_app):
+    """WeChat sends a message again when the answer is slow (up to three times), and a storm may send it
+    twice at once: every copy gets the stored answer, and the citizen's limit counts the message once."""
+    _app, runtime = limited_app
+    user = UserRef("wechat", f"o{uuid.uuid4().hex[:8]}")
+    first = IncomingMessage(user, MessageKind.TEXT, text="网购的衣服能退吗", dedup_key="wx-1")
+    answers = [await runtime.engine.handle(first) for _ in range(4)]
+    answers += await asyncio.gather(*(runtime.engine.handle(first) for _ in range(2)))
+    assert all(answer == answers[0] for answer in answers) and "退" in answers[0][0].text
+    second = IncomingMessage(user, MessageKind.TEXT, text="过期食品怎么赔", dedup_key="wx-2")
+    assert await runtime.engine.handle(second)
+    with pytest.raises(RateLimited):
+        await runtime.engine.handle(IncomingMessage(user, MessageKind.TEXT, text="谢谢", dedup_key="wx-3"))
+    assert await runtime.engine.handle(second) == await runtime.engine.handle(second), "retries still answered"

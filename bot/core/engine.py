@@ -52,6 +52,12 @@ class RateLimited(Exception):  # noqa: N818 (it is an outcome a channel answers,
         self.limited, self.replies = limited, replies
 
 
+class _OverLimit(Exception):  # noqa: N818 (control flow inside the engine: leaves the turn's transaction)
+    def __init__(self, limited: Limited) -> None:
+        super().__init__(limited.kind)
+        self.limited = limited
+
+
 class Engine:
     """Handles one incoming message: dedup, load state, route, run the handler, save, log."""
 
@@ -69,24 +75,33 @@ class Engine:
         """The turn's replies. `within_turn` runs in the turn's own transaction, and not for a duplicate:
         a channel that delivers later queues the replies there, so they are saved exactly once with the turn."""
         started = time.perf_counter()
-        await self._check_limits(message, within_turn)
+        if not message.dedup_key:  # web and terminal: counted before any database work
+            await self._refuse_if_over(message, await self._over_limit(message), within_turn)
+        count = bool(message.dedup_key)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                return await self._attempt(message, started, within_turn)
+                return await self._attempt(message, started, within_turn, count=count)
             except dedup.AlreadyClaimed:
                 replies = await self._replies_of_earlier(message, started)
                 if replies is not None:
                     return replies
+            except _OverLimit as over:
+                await self._refuse_if_over(message, over.limited, within_turn)
             except (StaleConversation, IntegrityError):
+                count = False  # the message passed the limit before the conflict: it is not counted twice
                 log.info("turn conflict on %s, attempt %d", message.user.channel, attempt)
                 await asyncio.sleep(random.uniform(0, 0.02 * attempt))
         raise TurnConflict(message.user.channel)
 
-    async def _check_limits(self, message: IncomingMessage, within_turn: TurnHook | None) -> None:
-        """Raise RateLimited when this citizen (or their address) is over the chat limit; the polite reply
-        is queued for channels that deliver later, and nothing is written to their conversation."""
+    async def _over_limit(self, message: IncomingMessage) -> Limited | None:
+        """Count the message against its citizen's (and address's) chat limit."""
         user_key = f"{message.user.channel}:{message.user.external_id}"
-        limited = await self._limits.hit("chat", user_key, message.origin) if self._limits else None
+        return await self._limits.hit("chat", user_key, message.origin) if self._limits else None
+
+    async def _refuse_if_over(self, message: IncomingMessage, limited: Limited | None,
+                              within_turn: TurnHook | None) -> None:
+        """Raise RateLimited when the citizen is over the limit; the polite reply is queued for channels
+        that deliver later, and nothing is written to their conversation."""
         if limited is None:
             return
         replies = (Reply(texts.RATE_LIMITED.format(wait=texts.wait_phrase(limited.retry_after))),)
@@ -97,12 +112,17 @@ class Engine:
         log.info("turn channel=%s limited", message.user.channel)
         raise RateLimited(limited, replies)
 
-    async def _attempt(self, message: IncomingMessage, started: float, within_turn: TurnHook | None
-                       ) -> tuple[Reply, ...]:
+    async def _attempt(self, message: IncomingMessage, started: float, within_turn: TurnHook | None, *,
+                       count: bool) -> tuple[Reply, ...]:
         now = datetime.now(UTC)
         async with self._sessions.begin() as session:
             if message.dedup_key:
+                # A platform message is counted once, when first claimed: WeChat's retries and Telegram's
+                # redeliveries get the stored answer, never a refusal. Over the limit, the claim is undone.
                 await dedup.claim(session, message.dedup_key, now)
+                limited = await self._over_limit(message) if count else None
+                if limited is not None:
+                    raise _OverLimit(limited)
             row = await load_conversation(session, message.user, now)
             conversation = snapshot(row, message.user, now, self._idle_expiry)
             if not conversation.idle:  # old buttons are not pressed by a number typed days later
