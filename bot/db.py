@@ -12,8 +12,6 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -79,7 +77,11 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def alembic_config() -> AlembicConfig:
+def alembic_config():
+    """Alembic's configuration for our migrations; alembic is imported only here and in `upgrade`, so that
+    workers, which never migrate, do not hold it (8 MiB)."""
+    from alembic.config import Config as AlembicConfig  # noqa: PLC0415 (alembic only when migrating)
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -87,6 +89,8 @@ def alembic_config() -> AlembicConfig:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Apply migrations up to `revision` on the engine's database (idempotent)."""
+
+    from alembic import command  # noqa: PLC0415 (alembic only when migrating)
 
     def run(connection: Connection) -> None:
         config = alembic_config()
