@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.http_throughput import free_port, load, report, start_ours, wait_ready  # noqa: E402
+from bench.http_throughput import free_port, load, start_ours, summarize, wait_ready  # noqa: E402
 
 PRUNED_AFTER_DAYS = ("processed_messages", "sqlite_autoindex_processed_messages_1", "ix_processed_messages_created_at")
 MIB_PER_100K = 100_000 / 2**20
@@ -40,7 +40,7 @@ async def measure(requests: int) -> None:
             await wait_ready(f"http://127.0.0.1:{port}", "/healthz")
             database = next(Path(folder).rglob("*.db"))
             before = table_bytes(database)
-            report("weiquan /wechat", *await load(port, requests, 64))
+            summarize("weiquan /wechat", [await load(port, requests, 64)])
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -1,6 +1,6 @@
 """Requests per second and latency of our WeChat text endpoint against a bare Starlette route.
 
-    python bench/http_throughput.py [--requests 3000] [--connections 64] [--workers 1]
+    python bench/http_throughput.py [--requests 3000] [--connections 64] [--workers 1] [--repeat 3]
 
 Both servers run under uvicorn in their own process, started in this run, one after the other on
 the same machine: `weiquan serve` (the whole app: signature check, XML parse, dedup, a Q&A turn in
@@ -135,31 +135,43 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else float("nan")
 
 
-def report(name: str, seconds: float, latencies: list[float], failures: int) -> float:
-    rps = len(latencies) / seconds
-    print(f"{name:<22} {rps:8.0f} req/s   p50 {statistics.median(latencies):7.1f} ms   "
-          f"p99 {percentile(latencies, 0.99):7.1f} ms"
-          f"   non-200 {failures}")
-    return rps
+def summarize(name: str, runs: list[tuple[float, list[float], int]]) -> list[float]:
+    """One line for a server: the median of the runs with its spread; the requests per second of each run."""
+    rates = [len(latencies) / seconds for seconds, latencies, _ in runs]
+    p50s = [statistics.median(latencies) for _, latencies, _ in runs]
+    p99s = [percentile(latencies, 0.99) for _, latencies, _ in runs]
+    failures = sum(count for _, _, count in runs)
+    print(f"{name:<22} {statistics.median(rates):8.0f} req/s ({min(rates):.0f}-{max(rates):.0f})   "
+          f"p50 {statistics.median(p50s):7.1f} ms   p99 {statistics.median(p99s):7.1f} ms "
+          f"({min(p99s):.0f}-{max(p99s):.0f})   non-200 {failures}")
+    return rates
 
 
 async def measure(args) -> None:
+    """Both servers run side by side (an idle one costs nothing); each repetition loads one, then the other,
+    so that the machine's drift between runs moves both alike."""
     with tempfile.TemporaryDirectory() as folder:
-        results = {}
-        servers = (("bare Starlette route", start_bare, "/"), ("weiquan /wechat", start_ours, "/healthz"))
-        for name, start, probe in servers:
-            port = free_port()
-            process = start(port, args.workers, Path(folder))
-            try:
-                await wait_ready(f"http://127.0.0.1:{port}", probe)
-                await load(port, min(300, args.requests), args.connections)  # warm-up
-                results[name] = report(name, *await load(port, args.requests, args.connections))
-            finally:
+        servers = {"bare Starlette route": (start_bare, "/"), "weiquan /wechat": (start_ours, "/healthz")}
+        ports, processes = {}, []
+        try:
+            for name, (start, probe) in servers.items():
+                ports[name] = free_port()
+                processes.append(start(ports[name], args.workers, Path(folder)))
+                await wait_ready(f"http://127.0.0.1:{ports[name]}", probe)
+                await load(ports[name], min(300, args.requests), args.connections)  # warm-up
+            runs: dict[str, list] = {name: [] for name in servers}
+            for _ in range(args.repeat):
+                for name in servers:
+                    runs[name].append(await load(ports[name], args.requests, args.connections))
+        finally:
+            for process in processes:
                 process.terminate()
                 process.wait(timeout=30)
-        ratio = results["weiquan /wechat"] / results["bare Starlette route"]
-        print(f"ratio weiquan / bare: {ratio:.2f} ({args.connections} connections, {args.workers} worker(s), "
-              f"{'PostgreSQL' if os.environ.get('DATABASE_URL', '').startswith('postgresql') else 'SQLite'})")
+    rates = {name: summarize(name, found) for name, found in runs.items()}
+    ratios = [ours / bare for ours, bare in zip(rates["weiquan /wechat"], rates["bare Starlette route"], strict=True)]
+    print(f"ratio weiquan / bare: {statistics.median(ratios):.3f} ({min(ratios):.3f}-{max(ratios):.3f}; "
+          f"median of {args.repeat}, {args.connections} connections, {args.workers} worker(s), "
+          f"{'PostgreSQL' if os.environ.get('DATABASE_URL', '').startswith('postgresql') else 'SQLite'})")
 
 
 def main() -> None:
@@ -167,6 +179,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per server, alternating; medians reported")
     asyncio.run(measure(parser.parse_args()))
 
 
