@@ -11,13 +11,14 @@ from pathlib import Path
 
 import cn2an
 
+from knowledge import faq as faq_module
 from knowledge import normalize as normalize_module
 from knowledge import search as search_module
 from knowledge.cache import fingerprint, load_or_build
 from knowledge.claims import ClaimBook, load_claims
 from knowledge.conversation import ConversationGuard, ConversationIntent, load_conversation
 from knowledge.facts import FactFinder, elapsed_days, load_facts
-from knowledge.faq import Citation, FaqEntry, load_faq_dir
+from knowledge.faq import Citation, FaqEntry, parse_faq_sources, read_faq_dir
 from knowledge.lookup import ReferenceParser
 from knowledge.narrative import MIN_STORY_CHARS, question_clause
 from knowledge.normalize import Lexicon, TextNormalizer, build_pinyin_table
@@ -289,7 +290,10 @@ def load_knowledge(
 ) -> KnowledgeBase:
     """Load every source and build the index once (or load it from the cache); read-only after."""
     library = load_statutes(laws, statute_dirs, data_dir)
-    faq = load_faq_dir(data_dir / "faq")
+    sources = read_faq_dir(data_dir / "faq")
+    faq_key = fingerprint([Path(faq_module.__file__).read_bytes(),
+                           *(part for path, data in sources for part in (str(path), data))])
+    faq = load_or_build(cache_dir, "faq", faq_key, lambda: parse_faq_sources(sources))  # TOML parsing: 0.4 s
     lexicon = load_lexicon(data_dir)
     normalizer = TextNormalizer(lexicon, cache_dir=cache_dir)
     domain_terms = [k for entry in faq for k in entry.keywords] + list(library.alias_names())
@@ -310,7 +314,7 @@ def load_knowledge(
     key = fingerprint(
         [*(Path(module.__file__).read_bytes() for module in (search_module, normalize_module)),
          *(path.read_bytes() for path in sorted(data_dir.rglob("*")) if path.is_file() and path.parent.name != "faq"),
-         *(repr(entry) for entry in faq),  # the entries as parsed, so a file edited meanwhile cannot mismatch
+         faq_key,  # the FAQ as read once: the entries are parsed from these same bytes
          *(f"{a.law}|{a.number}|{a.text}" for a in articles)]
     )
     vocabulary, pinyin, index = load_or_build(cache_dir, "index", key, build)

@@ -48,12 +48,22 @@ class FaqError(ValueError):
     """An FAQ file breaks the format; the message names the file and the entry."""
 
 
+def read_faq_dir(folder: Path) -> list[tuple[Path, bytes]]:
+    """Every *.toml file of the folder with its bytes, in a fixed order: what `parse_faq_sources` reads
+    and what a cache of the parsed entries is keyed by (the same bytes, so an edit cannot slip between)."""
+    return [(path, path.read_bytes()) for path in sorted(folder.glob("*.toml"))]
+
+
 def load_faq_dir(folder: Path) -> list[FaqEntry]:
     """All entries of every *.toml file in the folder, checked for format and unique ids."""
+    return parse_faq_sources(read_faq_dir(folder))
+
+
+def parse_faq_sources(sources: list[tuple[Path, bytes]]) -> list[FaqEntry]:
     entries: list[FaqEntry] = []
     seen: dict[str, str] = {}
-    for path in sorted(folder.glob("*.toml")):
-        for entry in parse_faq_file(path):
+    for path, data in sources:
+        for entry in parse_faq_text(path, data.decode("utf-8")):
             if entry.id in seen:
                 raise FaqError(f"{path}: id {entry.id!r} already used in {seen[entry.id]}")
             seen[entry.id] = str(path)
@@ -61,9 +71,9 @@ def load_faq_dir(folder: Path) -> list[FaqEntry]:
     return entries
 
 
-def parse_faq_file(path: Path) -> list[FaqEntry]:
+def parse_faq_text(path: Path, text: str) -> list[FaqEntry]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise FaqError(f"{path}: {exc}") from exc
     return [_parse_entry(raw, f"{path}#{index}") for index, raw in enumerate(data.get("faq", []))]
