@@ -9,11 +9,13 @@ used through asyncpg when DATABASE_URL names it.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -87,9 +89,34 @@ def alembic_config():
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply migrations up to `revision` on the engine's database (idempotent)."""
+REVISION_LINE = re.compile(r'^(down_revision|revision) = (?:"([^"]+)"|None)$', re.MULTILINE)
 
+
+def head_revision() -> str:
+    """The newest migration, read from the version files' `revision` lines (alembic is not loaded)."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict(REVISION_LINE.findall(path.read_text(encoding="utf-8")))
+        revisions.add(found["revision"])
+        parents.add(found.get("down_revision") or None)
+    (head,) = revisions - parents
+    return head
+
+
+async def stored_revision(engine: AsyncEngine) -> str | None:
+    """The database's migration revision in one query; None for a database not migrated yet."""
+    async with engine.connect() as connection:
+        try:
+            return await connection.scalar(text("SELECT version_num FROM alembic_version"))
+        except DBAPIError:
+            return None
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Apply migrations up to `revision` on the engine's database (idempotent). A database already at the
+    head is told by one query, without loading alembic (a restart's usual case)."""
+    if revision == "head" and await stored_revision(engine) == head_revision():
+        return
     from alembic import command  # noqa: PLC0415 (alembic only when migrating)
 
     def run(connection: Connection) -> None:

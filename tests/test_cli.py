@@ -14,7 +14,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 
 from bot.cli import build_index_cache_apart, main
-from bot.db import alembic_config
+from bot.db import alembic_config, head_revision
 from tests.conftest import PROJECT_ROOT, make_config
 
 
@@ -71,6 +71,11 @@ def test_db_upgrade_is_idempotent(tmp_path):
     again = run("db", "upgrade", env=env)
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert again.returncode == 0 and again.stdout.strip() == f"database at revision {head}"
+
+
+def test_the_head_revision_is_read_from_the_version_files_as_alembic_reads_it():
+    """A restart checks the database with one query against this head, without loading alembic."""
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def test_the_code_passes_the_linter():
