@@ -119,7 +119,7 @@ def build_index_cache_apart(config: Config) -> None:
 
     folder = config.app.data_dir / "cache"
     built = folder / f"built-{index_inputs_stamp(config)}"
-    if built.exists():
+    if built.exists() and any(folder.glob("index-*.pickle")):
         return
     builder = multiprocessing.get_context("spawn").Process(target=load_knowledge_base, args=(config,))
     builder.start()
