@@ -21,14 +21,25 @@ HUMAN_WORDS = ("人工", "客服", "真人", "人工服务", "转人工", "人�
 """A message that is only one of these asks for a person, in the menu or in the middle of a form."""
 HUMAN_PHRASES = ("转人工", "人工服务", "人工客服", "找客服", "找人工", "要人工", "接人工")
 """A short message containing one of these asks for a person too ("我要转人工")."""
-URGENT = re.compile(
-    r"食物中毒|中毒了|受伤|流血|骨折|烫伤|爆炸|起火|着火|失火|煤气泄漏|燃气泄漏|电梯困人|被困电梯|困在电梯|"
-    r"电梯里出不来|自杀|轻生|不想活|想死"
+DANGER_NOW = re.compile(
+    r"电梯困人|被困电梯|困在电梯|电梯里出不来|煤气泄漏|燃气泄漏|自杀|轻生|不想活|想死|救命|"
+    r"(?:正在|还在|现在|刚刚?)(?:流血|起火|着火|冒烟|爆炸)"
 )
+"""Danger that may be happening as the citizen types: always an urgent hand-off."""
+HARM = re.compile(r"食物中毒|中毒了|受伤|流血|骨折|烫伤|爆炸|起火|着火|失火")
+"""Harm words: urgent, unless the message asks what the law gives after the fact."""
+AFTER_THE_FACT = re.compile(r"赔|退|索赔|责任|找谁|投诉|举报|算不算|合法|违法|维权|起诉|法律")
+"""A remedy question ("电池起火烧坏了车，能让店赔吗"): the harm is over, the answer is what helps."""
 
 
 def is_urgent(turn: Turn) -> bool:
-    return turn.message.kind is MessageKind.TEXT and bool(URGENT.search(turn.message.text))
+    """Danger words, read in Simplified so that 電梯困人 counts as much as 电梯困人."""
+    if turn.message.kind is not MessageKind.TEXT:
+        return False
+    text = turn.services.knowledge.normalizer.clean(turn.message.text)
+    if DANGER_NOW.search(text):
+        return True
+    return bool(HARM.search(text)) and not AFTER_THE_FACT.search(text)
 
 
 def with_person(turn: Turn) -> bool:

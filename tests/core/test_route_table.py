@@ -39,3 +39,15 @@ async def test_buttons_reach_their_route_and_unknown_ones_are_stale(runtime):
 
 async def test_anything_else_is_a_question(runtime):
     assert await route_taken(runtime, "r5", "网购的衣服七天内能退吗") == "qa"
+
+
+async def test_danger_now_is_urgent_in_either_script(runtime):
+    assert await route_taken(runtime, "r6", "孩子在商場被困電梯了") == "urgent"
+    assert await route_taken(runtime, "r7", "吃了他家的盒饭，一家人都食物中毒了，现在肚子疼得厉害") == "urgent"
+    assert await route_taken(runtime, "r8", "店里的热水器正在冒烟，要赔钱吗") == "urgent"
+
+
+async def test_a_remedy_question_about_past_harm_is_a_question_not_an_emergency(runtime):
+    said = "去年买的电动车，充电时电池起火把我的摩托车烧坏了，能让卖车的店赔吗"
+    assert await route_taken(runtime, "r9", said) == "qa"
+    assert await route_taken(runtime, "r10", "给狗洗澡被吹风机烫伤了，商家要负责任吗") == "qa"
