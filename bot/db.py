@@ -79,6 +79,11 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def create_reader_factory(engine: AsyncEngine) -> async_sessionmaker:
+    """Sessions for reads only: on SQLite they neither wait for nor hold the write lock."""
+    return async_sessionmaker(engine.execution_options(**{sqlite_gate.READ_ONLY: True}), expire_on_commit=False)
+
+
 def alembic_config():
     """Alembic's configuration for our migrations; alembic is imported only here and in `upgrade`, so that
     workers, which never migrate, do not hold it (8 MiB)."""

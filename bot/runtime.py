@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.config import Config, ConfigError
 from bot.core.engine import Engine
-from bot.db import create_engine, create_session_factory, upgrade
+from bot.db import create_engine, create_reader_factory, create_session_factory, upgrade
 from bot.knowledge_setup import load_knowledge_base
 from bot.services import Services, build_services
 from handlers import build_router
@@ -77,6 +77,7 @@ async def start_runtime(config: Config, *, knowledge: KnowledgeBase | None = Non
     sessions = create_session_factory(database)
     engine = Engine(
         sessions=sessions,
+        readers=create_reader_factory(database),
         router=build_router(),
         services=services,
         idle_expiry=timedelta(minutes=config.conversation.idle_expiry_minutes),

@@ -26,6 +26,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.util import await_only
 
 BEGIN = "BEGIN IMMEDIATE"
+READ_ONLY = "weiquan_read_only"
+"""Execution option of a session that only reads: a deferred BEGIN, neither the gate nor the write lock
+(in WAL mode a reader never waits for the writer, and the writer never waits for it)."""
 HOLDS_GATE = "weiquan_holds_gate"
 """Key in the pooled connection's info: this connection holds the gate of its event loop."""
 LOCK_RETRY_SECONDS = (0.001, 0.002, 0.005, 0.01, 0.02)
@@ -85,11 +88,15 @@ def begin_immediate(dbapi_connection, deadline: float) -> None:
 
 def install(engine: Engine, timeout_seconds: float) -> None:
     """Every transaction on `engine` takes the gate, then BEGIN IMMEDIATE; the gate is given back when
-    the transaction ends. Both waits together give up after `timeout_seconds`."""
+    the transaction ends. Both waits together give up after `timeout_seconds`. A READ_ONLY transaction
+    takes neither."""
     gate = WriteGate(timeout_seconds)
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.connection.dbapi_connection.execute("BEGIN")
+            return
         deadline = time.monotonic() + timeout_seconds
         gate.take(connection.info)
         try:

@@ -65,7 +65,7 @@ ROUTES = (
     Route("unknown_command", is_slash_command, menu.unknown_command),
     Route("stale_button", kind_is(MessageKind.BUTTON), menu.stale_button),
 )
-FALLBACK = Route("qa", lambda _turn: True, qa.answer_question)
+FALLBACK = Route("qa", lambda _turn: True, qa.answer_question, prepare=qa.prepare_answer)
 
 
 def build_router() -> Router:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from bot import texts
@@ -20,18 +21,52 @@ UNSURE_LIMIT = 2
 """No answer twice in a row (only suggestions, or not known) hands the citizen to a person."""
 
 
+@dataclass(frozen=True)
+class PreparedAnswer:
+    """The knowledge base's answer to `text` with `last_law` as context, computed before the turn's
+    write transaction (the route's `prepare`)."""
+
+    text: str
+    last_law: str | None
+    answer: Answer
+
+
+def _question(turn: Turn) -> tuple[str, str | None]:
+    """The question as it is matched (stripped, cut at the length limit) and the law talked about last."""
+    services: Services = turn.services
+    text = turn.message.text.strip()[: services.max_text_chars]
+    context = {} if turn.conversation.idle else turn.conversation.slots.get("qa", {})
+    return text, context.get("law")
+
+
+def _ask(services: Services, text: str, last_law: str | None) -> Answer:
+    return services.knowledge.ask(text, last_law=last_law, max_suggestions=services.max_suggestions)
+
+
+def prepare_answer(turn: Turn) -> PreparedAnswer | None:
+    """Match the question outside the write lock; answer_question uses it if nothing changed since."""
+    text, last_law = _question(turn)
+    return PreparedAnswer(text, last_law, _ask(turn.services, text, last_law)) if text else None
+
+
+def _answer(turn: Turn, text: str, last_law: str | None) -> Answer:
+    prepared = turn.prepared
+    if isinstance(prepared, PreparedAnswer) and (prepared.text, prepared.last_law) == (text, last_law):
+        return prepared.answer
+    return _ask(turn.services, text, last_law)
+
+
 async def answer_question(turn: Turn) -> Outcome:
     """Free text: a direct article reference, an FAQ or statute answer, suggestions, or not known."""
     services: Services = turn.services
-    text = turn.message.text.strip()
+    text, last_law = _question(turn)
     if not text:
         return Outcome((Reply(texts.EMPTY_MESSAGE),), label="empty")
     notes: list[Reply] = []
-    if len(text) > services.max_text_chars:
-        text = text[: services.max_text_chars]
+    if len(turn.message.text.strip()) > services.max_text_chars:
         notes.append(Reply(texts.TOO_LONG.format(limit=services.max_text_chars)))
     context = {} if turn.conversation.idle else turn.conversation.slots.get("qa", {})
-    answer = services.knowledge.ask(text, last_law=context.get("law"), max_suggestions=services.max_suggestions)
+    answer = _answer(turn, text, last_law)
     outcome = _outcome(answer, services, turn.conversation.slots, notes)
     unsure = context.get("unsure", 0) + 1 if answer.kind in (AnswerKind.UNKNOWN, AnswerKind.SUGGEST) else 0
     outcome.slots["qa"]["unsure"] = 0 if unsure >= UNSURE_LIMIT else unsure

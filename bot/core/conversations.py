@@ -22,10 +22,10 @@ class StaleConversation(Exception):
 
 
 _TABLE = ConversationRow.__table__
-_LOAD = (select(_TABLE.c.id, _TABLE.c.step, _TABLE.c.slots, _TABLE.c.wants_human, _TABLE.c.version,
+_PEEK = (select(_TABLE.c.id, _TABLE.c.step, _TABLE.c.slots, _TABLE.c.wants_human, _TABLE.c.version,
                 _TABLE.c.updated_at)
-         .where(_TABLE.c.channel == bindparam("channel"), _TABLE.c.external_id == bindparam("external_id"))
-         .with_for_update())  # the per-user guard on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
+         .where(_TABLE.c.channel == bindparam("channel"), _TABLE.c.external_id == bindparam("external_id")))
+_LOAD = _PEEK.with_for_update()  # the per-user guard on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
 _CREATE = insert(_TABLE).returning(_TABLE.c.id)
 _SAVE = (update(_TABLE)
          .where(_TABLE.c.id == bindparam("row_id"), _TABLE.c.version == bindparam("seen_version"))
@@ -55,6 +55,13 @@ async def load_conversation(session: AsyncSession, user: UserRef, now: datetime)
     # a concurrent first contact fails here with IntegrityError
     row_id = (await session.execute(_CREATE, fresh)).scalar_one()
     return StoredConversation(row_id, None, {}, False, 1, now)
+
+
+async def peek_conversation(session: AsyncSession, user: UserRef, now: datetime) -> StoredConversation:
+    """The user's row as it is now, neither locked nor created: what a turn's preparation reads
+    outside the write transaction (a first contact looks like a fresh conversation)."""
+    found = (await session.execute(_PEEK, {"channel": user.channel, "external_id": user.external_id})).first()
+    return StoredConversation(*found) if found is not None else StoredConversation(0, None, {}, False, 0, now)
 
 
 def snapshot(row: StoredConversation, user: UserRef, now: datetime, idle_expiry: timedelta) -> Conversation:

@@ -35,6 +35,9 @@ class Turn:
     """The application's services (knowledge base, settings), passed in by the composition root."""
     db: AsyncSession | None = None
     """The turn's own transaction: what a handler writes commits or rolls back with the turn."""
+    prepared: Any = None
+    """What the route's `prepare` computed before the write transaction, from a snapshot that may since
+    have changed: a handler uses it only when it was computed from the same inputs."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,10 @@
-"""Engine.handle: one database transaction per turn, from dedup to the saved conversation."""
+"""Engine.handle: one database transaction per turn, from dedup to the saved conversation.
+
+The costly, read-only part of a turn (matching a question against the knowledge base) is prepared
+before that transaction from a snapshot read without the write lock, so that on SQLite, which has
+one writer, workers do not queue behind each other's matching; the handler checks that the snapshot
+still fits and otherwise computes again under the lock.
+"""
 
 from __future__ import annotations
 
@@ -21,11 +27,12 @@ from bot.core.choices import remember_choices, resolve_numbered_choice
 from bot.core.conversations import (
     StaleConversation,
     load_conversation,
+    peek_conversation,
     save_conversation,
     snapshot,
 )
 from bot.core.dialogs import Outcome, Turn
-from bot.core.messages import IncomingMessage, Reply
+from bot.core.messages import IncomingMessage, MessageKind, Reply
 from bot.core.ratelimit import Limited, RateLimits
 from bot.core.router import Router
 from bot.core.tables import TurnEventRow
@@ -62,10 +69,11 @@ class Engine:
     """Handles one incoming message: dedup, load state, route, run the handler, save, log."""
 
     def __init__(
-        self, *, sessions: async_sessionmaker, router: Router, services: Any, idle_expiry: timedelta,
-        limits: RateLimits | None = None,
+        self, *, sessions: async_sessionmaker, readers: async_sessionmaker, router: Router, services: Any,
+        idle_expiry: timedelta, limits: RateLimits | None = None,
     ) -> None:
         self._sessions = sessions
+        self._readers = readers
         self._router = router
         self._services = services
         self._idle_expiry = idle_expiry
@@ -115,6 +123,7 @@ class Engine:
     async def _attempt(self, message: IncomingMessage, started: float, within_turn: TurnHook | None, *,
                        count: bool) -> tuple[Reply, ...]:
         now = datetime.now(UTC)
+        prepared = await self._prepare(message, now)
         async with self._sessions.begin() as session:
             if message.dedup_key:
                 # A platform message is counted once, when first claimed: WeChat's retries and Telegram's
@@ -127,7 +136,7 @@ class Engine:
             conversation = snapshot(row, message.user, now, self._idle_expiry)
             if not conversation.idle:  # old buttons are not pressed by a number typed days later
                 message = resolve_numbered_choice(message, conversation.slots)
-            turn = Turn(message, conversation, self._services, db=session)
+            turn = Turn(message, conversation, self._services, db=session, prepared=prepared)
             route = self._router.pick(turn)
             outcome = await route.handle(turn)
             slots = outcome.slots if outcome.slots is not None else conversation.slots
@@ -146,6 +155,20 @@ class Engine:
                   "ms": round(seconds * 1000, 1)}
         log.info("turn channel=%(channel)s route=%(route)s outcome=%(outcome)s ms=%(ms).1f", fields, extra=fields)
         return outcome.replies
+
+    async def _prepare(self, message: IncomingMessage, now: datetime) -> Any:
+        """Run the `prepare` of the route a text message would take, on the conversation as it is now,
+        read without the write lock; None when that route prepares nothing."""
+        if message.kind is not MessageKind.TEXT:
+            return None
+        async with self._readers() as session:
+            row = await peek_conversation(session, message.user, now)
+        conversation = snapshot(row, message.user, now, self._idle_expiry)
+        if not conversation.idle:
+            message = resolve_numbered_choice(message, conversation.slots)
+        turn = Turn(message, conversation, self._services)
+        route = self._router.pick(turn)
+        return route.prepare(turn) if route.prepare is not None else None
 
     async def _replies_of_earlier(self, message: IncomingMessage, started: float) -> tuple[Reply, ...] | None:
         """A retry of a message already answered gets the same replies (and counts as a duplicate)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.core.dialogs import Outcome, Turn
 
@@ -15,6 +16,9 @@ class Route:
     name: str
     matches: Callable[[Turn], bool]
     handle: Handler
+    prepare: Callable[[Turn], Any] | None = None
+    """The costly part of `handle` that reads only the turn (never the database), run before the turn's
+    write transaction so that SQLite's single write lock is not held while it computes."""
 
 
 class Router:

@@ -12,8 +12,8 @@ from bot.core.engine import Engine
 from bot.core.messages import IncomingMessage, MessageKind, UserRef
 from bot.core.router import Route, Router
 from bot.core.tables import ConversationRow, ProcessedMessageRow, TurnEventRow
-from bot.db import create_session_factory
-from handlers import ROUTES
+from bot.db import create_reader_factory, create_session_factory
+from handlers import ROUTES, qa
 
 
 def text_message(user_id: str, text: str, key: str | None = None) -> IncomingMessage:
@@ -69,6 +69,7 @@ async def test_a_failed_turn_stores_nothing_and_its_retry_runs_fresh(runtime):
 
     crashing = Engine(
         sessions=create_session_factory(runtime.database),
+        readers=create_reader_factory(runtime.database),
         router=Router(ROUTES, Route("qa", lambda _turn: True, crash)),
         services=runtime.services,
         idle_expiry=timedelta(days=1),
@@ -107,3 +108,37 @@ async def test_turn_log_holds_no_message_text(runtime):
         rows = (await session.scalars(select(TurnEventRow))).all()
     dumped = repr([vars(row) for row in rows])
     assert "13812345678" not in dumped and "张三丰" not in dumped
+
+
+async def test_a_question_is_matched_outside_the_write_lock_and_rematched_if_the_conversation_changed(runtime):
+    """The Q&A route prepares its answer before the turn's transaction; here another transaction holds the
+    write lock (SQLite) or the row (PostgreSQL) meanwhile and changes the law under discussion, so the
+    prepared answer no longer fits and the turn answers from the conversation it saved against."""
+    prepared = []
+
+    def recording(turn):
+        prepared.append(turn.conversation.slots.get("qa", {}).get("law"))
+        return qa.prepare_answer(turn)
+
+    engine = Engine(
+        sessions=create_session_factory(runtime.database),
+        readers=create_reader_factory(runtime.database),
+        router=Router(ROUTES, Route("qa", lambda _turn: True, qa.answer_question, prepare=recording)),
+        services=runtime.services,
+        idle_expiry=timedelta(days=1),
+    )
+    await engine.handle(text_message("u9", "消法第55条"))
+    async with create_session_factory(runtime.database).begin() as session:
+        row = await session.scalar(select(ConversationRow).where(ConversationRow.external_id == "u9"))
+        await session.execute(update(ConversationRow).where(ConversationRow.id == row.id)
+                              .values(slots={**row.slots, "qa": {**row.slots["qa"], "law": "产品质量法"}},
+                                      version=row.version + 1))
+        turn = asyncio.create_task(engine.handle(text_message("u9", "第40条")))
+        for _ in range(200):
+            if len(prepared) == 2:
+                break
+            await asyncio.sleep(0.005)
+        assert len(prepared) == 2 and not turn.done()  # prepared while the lock was held, then waits for it
+    replies = await turn
+    assert prepared == [None, "消费者权益保护法"]
+    assert "产品质量法》第四十条" in replies[0].text
