@@ -76,7 +76,8 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
 
 def retention_of(config: Config) -> retention.Retention:
     return retention.Retention(processed_messages=timedelta(days=config.database.processed_message_days),
-                               turn_events=timedelta(days=config.database.turn_event_days))
+                               turn_events=timedelta(days=config.database.turn_event_days),
+                               chat_lines=timedelta(days=config.database.chat_line_days))
 
 
 def configured_channels(config: Config, runtime: Callable[[], Runtime]) -> list[Channel]:

@@ -41,6 +41,8 @@ class DatabaseSection:
     Telegram redelivers within hours), then pruned."""
     turn_event_days: int = 400
     """Turn statistics (no text, no names) are kept this long, then pruned."""
+    chat_line_days: int = 30
+    """A web chat's transcript (the citizen's own words: personal data) is kept this long, then pruned."""
 
 
 @dataclass(frozen=True)
@@ -338,7 +340,7 @@ def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
     if raw:
         raise ConfigError(f"{sorted(raw)[0]}: unknown section")
     _check_rate_limits(sections["ratelimit"])
-    for key in ("processed_message_days", "turn_event_days"):
+    for key in ("processed_message_days", "turn_event_days", "chat_line_days"):
         if getattr(sections["database"], key) < 1:
             raise ConfigError(f"database.{key}: at least 1 day")
     try:

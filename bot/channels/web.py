@@ -13,7 +13,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from bot.channels import web_identity
+from bot import texts
+from bot.channels import web_identity, web_transcript
+from bot.complaints import service as cases
 from bot.core.engine import RateLimited, TurnConflict
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
 from bot.core.outbox import take_pending
@@ -126,8 +128,14 @@ async def chat(request: Request) -> Response:
         return _error(401, str(exc))
     except (ValueError, RecursionError):  # not JSON, not UTF-8, a 5,000-digit number, 30,000 nested lists
         return _error(400, "body is not valid JSON")
+    said = web_transcript.said_by_citizen(message, _label(body))
+
+    async def keep_lines(session, turn_message: IncomingMessage, replies: tuple[Reply, ...]) -> None:
+        await web_transcript.record(session, turn_message.user, said, replies)
+
     try:
-        replies = await request.app.state.runtime.engine.handle(replace(message, origin=client_address(request)))
+        replies = await request.app.state.runtime.engine.handle(replace(message, origin=client_address(request)),
+                                                                within_turn=keep_lines)
     except TurnConflict:
         log.warning("web turn gave up after repeated conflicts")
         return _error(503, "busy, please retry")
@@ -146,9 +154,36 @@ async def updates(request: Request) -> Response:
         return _error(401, str(exc))
     if who.issue:  # a browser without an identity has no messages waiting
         return await _for(request, who, JSONResponse(render(())))
+    user = UserRef(CHANNEL, who.user_id)
     async with request.app.state.runtime.sessions.begin() as session:
-        replies = await take_pending(session, UserRef(CHANNEL, who.user_id), datetime.now(UTC))
+        replies = await take_pending(session, user, datetime.now(UTC))
+        await web_transcript.record(session, user, None, replies)
     return JSONResponse(render(tuple(replies)))
+
+
+async def history(request: Request) -> Response:
+    """The conversation so far and the citizen's cases ("我的案件"), for a page that was reloaded."""
+    try:
+        who = await caller(request, request.query_params.get("user_id"))
+    except BadRequest as exc:
+        return _error(400, str(exc))
+    except Unauthorized as exc:
+        return _error(401, str(exc))
+    if who.issue:
+        return await _for(request, who, JSONResponse({"lines": [], "cases": []}))
+    user = UserRef(CHANNEL, who.user_id)
+    async with request.app.state.runtime.sessions() as session:
+        lines = await web_transcript.recent(session, user)
+        mine = await cases.cases_of(session, user, limit=20)
+    return JSONResponse({"lines": lines, "cases": [
+        {"ticket": c.ticket, "kind": texts.CASE_KINDS[c.kind], "business": c.business_name,
+         "status": texts.CASE_STATUSES[c.status]} for c in mine]})
+
+
+def _label(body: dict) -> str | None:
+    """The label of the button pressed, sent by the page for its transcript (optional)."""
+    label = body.get("label")
+    return label.strip() if isinstance(label, str) and label.strip() and not LONE_SURROGATE.search(label) else None
 
 
 async def _for(request: Request, who: Caller, response: Response) -> Response:
@@ -179,6 +214,7 @@ async def page(request: Request) -> Response:
 ROUTES = [
     Route("/api/chat", chat, methods=["POST"]),
     Route("/api/chat/updates", updates, methods=["GET"]),
+    Route("/api/chat/history", history, methods=["GET"]),
     Route("/api/warnings", latest_warnings, methods=["GET"]),
     Route("/", page, methods=["GET"]),
 ]

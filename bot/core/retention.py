@@ -1,4 +1,4 @@
-"""Rows kept only for a while: processed-message keys with their replies, and turn statistics.
+"""Rows kept only for a while: processed-message keys with their replies, turn statistics, web chat lines.
 
 Pruned in batches from a loop in every worker, so that no delete holds SQLite's write lock for long
 and the database stops growing with the number of turns.
@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.core.tables import ProcessedMessageRow, TurnEventRow
+from bot.core.tables import ChatLineRow, ProcessedMessageRow, TurnEventRow
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 60
@@ -26,6 +26,7 @@ BATCH = 2000
 class Retention:
     processed_messages: timedelta
     turn_events: timedelta
+    chat_lines: timedelta
 
 
 async def prune_once(sessions: async_sessionmaker, retention: Retention, now: datetime) -> int:
@@ -34,6 +35,7 @@ async def prune_once(sessions: async_sessionmaker, retention: Retention, now: da
     for table, key, kept in (
         (ProcessedMessageRow, ProcessedMessageRow.dedup_key, retention.processed_messages),
         (TurnEventRow, TurnEventRow.id, retention.turn_events),
+        (ChatLineRow, ChatLineRow.id, retention.chat_lines),
     ):
         expired = select(key).where(table.created_at < now - kept).limit(BATCH).scalar_subquery()
         async with sessions.begin() as session:

@@ -1,10 +1,10 @@
-"""ORM rows of the core: conversations, processed messages (dedup) and the turn log."""
+"""ORM rows of the core: conversations, processed messages (dedup), the turn log and web chat lines."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base
@@ -116,3 +116,22 @@ class AppSecretRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ChatLineRow(Base):
+    """One line of a web chat as the citizen saw it, so that a reloaded page can draw the conversation
+    again. Personal data: read only with the browser's own identity, pruned after
+    [database] chat_line_days."""
+
+    __tablename__ = "chat_lines"
+    __table_args__ = (Index("ix_chat_lines_user", "channel", "external_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))
+    speaker: Mapped[str] = mapped_column(String(8))
+    """"citizen" or "bot" (the bot's replies, staff messages and notices alike)."""
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list] = mapped_column(JSON, default=list)
+    citations: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -15,6 +15,7 @@ from bot.core.tables import ConversationRow, TurnEventRow
 from bot.db import create_session_factory
 from bot.runtime import start_runtime
 from tests.conftest import INTEGRATION, make_config
+from tests.scenarios.chat import COMPLAINT_ANSWERS
 
 
 @pytest.fixture
@@ -237,3 +238,33 @@ async def test_without_a_configured_key_no_one_names_a_citizen(tmp_path, databas
 def web_identity_of(http: httpx.AsyncClient) -> str:
     """The identity inside the browser's signed cookie (the part before the signature)."""
     return http.cookies["weiquan_id"].rsplit(".", 1)[0]
+
+
+async def test_a_reloaded_page_gets_its_conversation_and_cases_back_and_no_one_else_does(browser, runtime):
+    await browser.get("/")
+    await browser.post("/api/chat", json={"text": "网上买的衣服七天内能退吗", "message_id": "q1"})
+    await browser.post("/api/chat", json={"text": "网上买的衣服七天内能退吗", "message_id": "q1"})  # a retry
+    await browser.post("/api/chat", json={"payload": "full", "label": "查看法条原文"})
+    async with runtime.sessions.begin() as session:
+        outbox.push(session, UserRef("web", web_identity_of(browser)), [Reply("【工作人员】请补充订单截图")],
+                    now=datetime.now(UTC))
+    await browser.get("/api/chat/updates")
+    lines = (await browser.get("/api/chat/history")).json()["lines"]
+    assert [line["speaker"] for line in lines] == ["citizen", "bot", "citizen", "bot", "bot"]
+    assert [lines[0]["text"], lines[2]["text"], lines[4]["text"]] == [
+        "网上买的衣服七天内能退吗", "查看法条原文", "【工作人员】请补充订单截图"]
+    assert lines[1]["citations"] == [{"law": "中华人民共和国消费者权益保护法", "article": 25}]
+    assert lines[1]["buttons"], "buttons are kept for the page to draw"
+    async with httpx.AsyncClient(transport=browser._transport, base_url="http://test") as stranger:
+        assert (await stranger.get("/api/chat/history")).json() == {"lines": [], "cases": []}
+
+
+async def test_my_cases_lists_the_citizens_own_tickets(browser, runtime):
+    await browser.get("/")
+    for answer in COMPLAINT_ANSWERS + ("确认",):
+        await browser.post("/api/chat", json={"text": answer})
+    cases = (await browser.get("/api/chat/history")).json()["cases"]
+    assert len(cases) == 1 and cases[0]["ticket"].startswith("T") and cases[0]["status"]
+    async with httpx.AsyncClient(transport=browser._transport, base_url="http://test") as stranger:
+        await stranger.get("/")
+        assert (await stranger.get("/api/chat/history")).json()["cases"] == []

@@ -1,5 +1,5 @@
-"""Old processed-message keys and turn statistics are pruned, recent ones kept; stored replies are
-compact UTF-8 JSON (on SQLite and PostgreSQL)."""
+"""Old processed-message keys, turn statistics and web chat lines are pruned, recent ones kept; stored
+replies are compact UTF-8 JSON (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from sqlalchemy import func, insert, select, text
 from bot.core.engine import Engine
 from bot.core.messages import IncomingMessage, MessageKind, UserRef
 from bot.core.retention import Retention, prune_once
-from bot.core.tables import ProcessedMessageRow, TurnEventRow
+from bot.core.tables import ChatLineRow, ProcessedMessageRow, TurnEventRow
 from bot.db import compact_json
 
 NOW = datetime(2027, 3, 15, 12, tzinfo=UTC)
-RETENTION = Retention(processed_messages=timedelta(days=3), turn_events=timedelta(days=400))
+RETENTION = Retention(processed_messages=timedelta(days=3), turn_events=timedelta(days=400),
+                      chat_lines=timedelta(days=30))
 
 
 def turn_event(created_at: datetime) -> dict:
@@ -22,10 +23,16 @@ def turn_event(created_at: datetime) -> dict:
             "outcome": "answered", "citations": [], "latency_ms": 5.0, "duplicate": False}
 
 
-async def counts(runtime) -> tuple[int, int]:
+def chat_line(created_at: datetime) -> dict:
+    return {"channel": "web", "external_id": "w", "speaker": "citizen", "text": "你好", "buttons": [],
+            "citations": [], "created_at": created_at}
+
+
+async def counts(runtime) -> tuple[int, int, int]:
     async with runtime.sessions() as session:
         return (await session.scalar(select(func.count(ProcessedMessageRow.dedup_key))),
-                await session.scalar(select(func.count(TurnEventRow.id))))
+                await session.scalar(select(func.count(TurnEventRow.id))),
+                await session.scalar(select(func.count(ChatLineRow.id))))
 
 
 async def test_rows_older_than_their_retention_are_pruned_and_recent_ones_kept(runtime):
@@ -35,8 +42,10 @@ async def test_rows_older_than_their_retention_are_pruned_and_recent_ones_kept(r
                                   {"dedup_key": key, "replies": [], "created_at": NOW - age})
         for age in (timedelta(days=401), timedelta(days=399)):
             await session.execute(insert(TurnEventRow.__table__), turn_event(NOW - age))
-    assert await prune_once(runtime.sessions, RETENTION, NOW) == 2
-    assert await counts(runtime) == (1, 1)
+        for age in (timedelta(days=31), timedelta(days=29)):
+            await session.execute(insert(ChatLineRow.__table__), chat_line(NOW - age))
+    assert await prune_once(runtime.sessions, RETENTION, NOW) == 3
+    assert await counts(runtime) == (1, 1, 1)
     async with runtime.sessions() as session:
         assert await session.scalar(select(ProcessedMessageRow.dedup_key)) == "recent"
     assert await prune_once(runtime.sessions, RETENTION, NOW) == 0
