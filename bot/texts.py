@@ -169,7 +169,10 @@ STATUS_ASK_TICKET = "请直接发送案件编号（如 T-7K3M-9QX2-C），或发
 # Hand-off to staff (handlers/escalation.py, bot/staff/queue.py)
 NEXT_WORKDAY = "下一个工作日"
 HANDOFF_NATIVE = "正在为您转接人工客服，请稍候。"
-HANDOFF_QUEUED = "已为您转接人工服务，请稍候。工作人员接入后会在这里回复您；在等待期间您也可以继续向我提问。"
+HANDOFF_QUEUED = ("已为您转接人工服务，请稍候。工作人员接入后会在这里回复您；等待期间您发来的消息会一并转给工作人员。"
+                  "不需要人工了请回复“结束人工”。")
+HANDOFF_RELAYED_WAITING = "已转给工作人员，接入后会一并查看。不需要人工了请回复“结束人工”。"
+HANDOFF_CANCELLED = "已取消人工服务排队。您可以继续向我提问，需要时再输入“人工”。"
 HANDOFF_AFTER_HOURS = "现在不是人工服务时间，已为您登记，工作人员将在{when}后尽快联系您。紧急情况请拨打12315。"
 HANDOFF_JOINED = "工作人员{name}已接入，请直接描述您的问题。结束人工服务请回复“结束人工”。"
 HANDOFF_STAFF_SAYS = "【工作人员{name}】{text}"

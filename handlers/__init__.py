@@ -2,7 +2,7 @@
 
 from bot.core.messages import MessageKind
 from bot.core.router import Route, Router
-from handlers import complaint, escalation, menu, qa, quiz, status, warnings
+from handlers import complaint, escalation, menu, qa, quiz, status, waiting, warnings
 from handlers.matchers import (
     all_of,
     any_of,
@@ -64,6 +64,7 @@ ROUTES = (
     Route("article", payload_starts("art:"), qa.show_article),
     Route("unknown_command", is_slash_command, menu.unknown_command),
     Route("stale_button", kind_is(MessageKind.BUTTON), menu.stale_button),
+    Route("waiting", waiting.waiting_for_person, waiting.while_waiting),
 )
 FALLBACK = Route("qa", lambda _turn: True, qa.answer_question, prepare=qa.prepare_answer)
 

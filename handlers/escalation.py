@@ -17,6 +17,9 @@ from handlers.limits import refused_for_now
 from handlers.matchers import command_text
 
 END_WORDS = {"结束人工", "结束人工服务", "不用人工了", "结束对话", "结束"}
+END_PHRASE = re.compile(r"(?:结束|取消|退出|不用|不要|不需要)(?:转)?人工|结束对话|结束服务")
+"""A short message containing one of these ends a hand-off too ("好的谢谢，结束人工")."""
+END_PHRASE_MAX_CHARS = 16
 HUMAN_WORDS = ("人工", "客服", "真人", "人工服务", "转人工", "人工客服", "找客服", "找人工")
 """A message that is only one of these asks for a person, in the menu or in the middle of a form."""
 HUMAN_PHRASES = ("转人工", "人工服务", "人工客服", "找客服", "找人工", "要人工", "接人工")
@@ -40,6 +43,14 @@ def is_urgent(turn: Turn) -> bool:
     if DANGER_NOW.search(text):
         return True
     return bool(HARM.search(text)) and not AFTER_THE_FACT.search(text)
+
+
+def wants_to_end(turn: Turn) -> bool:
+    """The citizen ends the hand-off (waiting or with a person)."""
+    if turn.message.kind is not MessageKind.TEXT:
+        return False
+    said = command_text(turn)
+    return said in END_WORDS or (len(said) <= END_PHRASE_MAX_CHARS and bool(END_PHRASE.search(said)))
 
 
 def with_person(turn: Turn) -> bool:
@@ -78,7 +89,7 @@ async def relay(turn: Turn) -> Outcome:
     handoff = await queue.current(turn.db, turn.conversation.user)
     if handoff is None or handoff.status != "active":
         return Outcome((Reply(texts.HANDOFF_LEFT),), next_step=None, wants_human=False, label="handoff_gone")
-    if turn.message.kind is MessageKind.TEXT and command_text(turn) in END_WORDS:
+    if wants_to_end(turn):
         await queue.record(turn.db, handoff, "citizen", turn.message.text, now)
         await queue.close(turn.db, handoff, now, note="citizen ended")
         return Outcome((Reply(texts.HANDOFF_ENDED_BY_CITIZEN),), next_step=None, wants_human=False,

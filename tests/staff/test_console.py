@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot import texts
+
 import asyncio
 import io
 import time
@@ -238,6 +240,33 @@ async def test_the_citizen_can_end_the_hand_off(http, runtime):
     ended = await citizen_says(http, "w-2", text="结束人工")
     assert "已结束人工服务" in ended[0]["text"]
     assert (await agent.client.get("/staff/api/queue")).json()["mine"] == []
+
+
+async def test_what_a_waiting_citizen_types_reaches_the_agent_not_the_bot(http, runtime):
+    await create_staff(runtime, "agent3", "agent")
+    await citizen_says(http, "w-3", text="转人工")
+    passed_on = await citizen_says(http, "w-3", text="我在网上买的羽绒服跑绒严重，商家不给退")
+    assert [reply["text"] for reply in passed_on] == [texts.HANDOFF_RELAYED_WAITING]
+    assert not passed_on[0]["citations"]
+    agent = browser(http)
+    await agent.log_in("agent3")
+    (waiting,) = (await agent.client.get("/staff/api/queue")).json()["waiting"]
+    await agent.post(f"/staff/handoffs/{waiting['id']}/claim")
+    transcript = (await agent.client.get(f"/staff/api/handoffs/{waiting['id']}/messages")).json()["messages"]
+    assert ("citizen", "我在网上买的羽绒服跑绒严重，商家不给退") in [(m["sender"], m["text"]) for m in transcript]
+    ended = await citizen_says(http, "w-3", text="好的谢谢，结束人工！")
+    assert "已结束人工服务" in ended[0]["text"]
+
+
+async def test_a_waiting_citizen_can_leave_the_queue_and_ask_the_bot_again(http, runtime):
+    await citizen_says(http, "w-4", text="人工")
+    left = await citizen_says(http, "w-4", text="算了，不用人工了")
+    assert left[0]["text"] == texts.HANDOFF_CANCELLED
+    async with create_session_factory(runtime.database)() as session:
+        handoff = await session.scalar(select(HandoffRow).where(HandoffRow.external_id == "api:w-4"))
+    assert handoff.status == "closed"
+    answer = await citizen_says(http, "w-4", text="网购的衣服七天内能退吗")
+    assert "依据" in answer[0]["text"]
 
 
 async def test_urgent_hand_offs_come_first_and_get_emergency_numbers(http, runtime):
