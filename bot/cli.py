@@ -293,6 +293,7 @@ def run_quiz_check(_args, config: Config, _path) -> int:
                                                                                           "truefalse")}
     print(f"{len(questions) - generated} curated questions ({kinds['single']} single, {kinds['multiple']} multiple, "
           f"{kinds['truefalse']} true/false) and {generated} generated")
+    print_key_spread(questions, config)
     for problem in problems:
         print(f"ERROR {problem}")
     if problems:
@@ -300,6 +301,23 @@ def run_quiz_check(_args, config: Config, _path) -> int:
         return 1
     print("quiz check passed: every key rests on its article, no wrong option is in it")
     return 0
+
+
+def print_key_spread(questions, config: Config) -> None:
+    """Where the keys sit in the bank, and what always answering A would win once options are shuffled."""
+    import random
+
+    from bot.quiz.service import always_first_pass_rate
+    from bot.services import quiz_settings
+    from knowledge.quiz_bank import key_positions
+
+    spread = key_positions(questions)
+    print("single-choice keys by stored position: " + " · ".join(f"{k} {spread[k]}" for k in sorted(spread))
+          + " (options are shuffled per attempt, the key follows them)")
+    for campaign in quiz_settings(config).campaigns:
+        rate = always_first_pass_rate(questions, campaign, random.Random(315), trials=10_000)
+        print(f"campaign {campaign.code}: always answering A passes {rate:.1%} of 10,000 simulated attempts "
+              f"({campaign.questions} questions, pass mark {campaign.pass_mark})")
 
 
 def run_telegram_poll(_args, config: Config, _path) -> int:

@@ -29,6 +29,8 @@ class Services:
     quiz_bank: QuizBank
     native_handoff: frozenset[str] = frozenset()
     """Channels whose own customer-service system takes hand-offs (config), not the staff console."""
+    poll_channels: frozenset[str] = frozenset({"telegram"})
+    """Channels that show a quiz question as a native poll the citizen taps, not as lettered lines."""
     max_suggestions: int = 3
     """How many "你是不是想问" suggestions to offer."""
     max_text_chars: int = 2000

@@ -35,7 +35,9 @@ async def begin(turn: Turn) -> Outcome:
                                      player=service.player_of(turn.conversation.user), name="", mode="daily", now=now)
     except QuizRefused as refused:
         return Outcome((Reply(str(refused)),), label="quiz_refused")
-    intro = Reply(texts.QUIZ_INTRO.format(count=served.total, seconds=served.seconds))
+    polls = turn.conversation.user.channel in services.poll_channels
+    how = texts.QUIZ_HOW_POLL if polls else texts.QUIZ_HOW_LETTERS
+    intro = Reply(texts.QUIZ_INTRO.format(count=served.total, seconds=served.seconds, how=how))
     return _asking(turn, served, (intro,))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,11 @@ def from_generated(items: Iterable[GeneratedQuestion]) -> list[QuizQuestion]:
                      (g.fact,), generated=True)
         for g in items
     ]
+
+
+def key_positions(questions: Sequence[QuizQuestion]) -> Counter[str]:
+    """How often each option letter is the key of a curated single-choice question, as stored."""
+    return Counter("ABCDE"[min(q.answer)] for q in questions if q.type == "single" and not q.generated)
 
 
 def check(questions: Sequence[QuizQuestion], library: StatuteLibrary) -> list[str]:

@@ -25,6 +25,9 @@ class QuizAttemptRow(Base):
     day: Mapped[date] = mapped_column(Date, index=True)
     """The bureau's local date the attempt started on (daily limits and daily boards)."""
     questions: Mapped[list] = mapped_column(JSON)
+    option_orders: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    """Per question, the order its options are shown in (indexes into the bank's options): the key's
+    letter differs from attempt to attempt. Empty for attempts begun before options were shuffled."""
     position: Mapped[int] = mapped_column(Integer, default=0)
     """Index of the question being answered now."""
     shown_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

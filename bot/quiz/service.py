@@ -2,14 +2,15 @@
 
 The server keeps the answer key and the clock: a client only ever sees a question without its key,
 and an answer counts only if it arrives within the time limit measured from when the server served
-the question.
+the question. Options are shuffled per attempt and the key follows them, so that no letter is a
+better guess than another (most keys in the bank are the first option).
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -120,9 +121,11 @@ async def start(
     if active is not None:
         active.status = "finished"  # yesterday's unfinished attempt counts as it stands
         active.finished_at = now
-    drawn = await _draw(session, bank, settings, player, count, now, rng or random.Random())
+    rng = rng or random.Random()
+    drawn = await _draw(session, bank, settings, player, count, now, rng)
     attempt = QuizAttemptRow(player=player, display_name=name[:40] or texts.QUIZ_ANONYMOUS, mode=mode,
-                             campaign=campaign if mode == "campaign" else "", day=today, questions=drawn, position=0,
+                             campaign=campaign if mode == "campaign" else "", day=today, questions=drawn,
+                             option_orders=[option_order(bank.get(qid), rng) for qid in drawn], position=0,
                              shown_at=now, score=0, total_ms=0, status="active", started_at=now)
     session.add(attempt)
     await session.flush()
@@ -143,7 +146,7 @@ async def answer(
         QuizAnswerRow.player == player, QuizAnswerRow.answered_at > now - timedelta(minutes=1)))
     if recent >= settings.answers_per_minute:
         raise QuizRefused(texts.QUIZ_TOO_FAST)
-    question = bank.get(attempt.questions[attempt.position])
+    question = _current(attempt, bank)
     elapsed = now - as_utc(attempt.shown_at)
     in_time = elapsed <= timedelta(seconds=_seconds(settings, attempt.mode))
     correct = frozenset(chosen) == question.answer
@@ -208,10 +211,45 @@ def passed(attempt: QuizAttemptRow, settings: QuizSettings) -> bool | None:
     return attempt.score >= campaign.pass_mark if campaign else None
 
 
+def option_order(question: QuizQuestion, rng: random.Random) -> list[int]:
+    """The order a question's options are shown in for one attempt: shuffled; 对/错 stay in place."""
+    order = list(range(len(question.options)))
+    if question.type != "truefalse":
+        rng.shuffle(order)
+    return order
+
+
+def as_shown(question: QuizQuestion, order: Sequence[int]) -> QuizQuestion:
+    """The question with its options in `order` and its key following them."""
+    if not order:
+        return question
+    return replace(question, options=tuple(question.options[i] for i in order),
+                   answer=frozenset(order.index(i) for i in question.answer))
+
+
+def always_first_pass_rate(questions: Sequence[QuizQuestion], campaign: Campaign, rng: random.Random,
+                           trials: int) -> float:
+    """Share of simulated campaign attempts a player who always picks the first option passes: each
+    attempt draws `campaign.questions` questions and shuffles them as `start` does."""
+    passes = 0
+    for _ in range(trials):
+        drawn = rng.sample(questions, campaign.questions)
+        score = sum(as_shown(q, option_order(q, rng)).answer == {0} for q in drawn)
+        passes += score >= campaign.pass_mark
+    return passes / trials
+
+
+def _current(attempt: QuizAttemptRow, bank: QuizBank) -> QuizQuestion:
+    """The question being answered, as this attempt shows it."""
+    orders = attempt.option_orders or []
+    order = orders[attempt.position] if attempt.position < len(orders) else ()
+    return as_shown(bank.get(attempt.questions[attempt.position]), order)
+
+
 def _serve(attempt: QuizAttemptRow, bank: QuizBank, settings: QuizSettings) -> Served:
     seconds = _seconds(settings, attempt.mode)
     shown = as_utc(attempt.shown_at)
-    return Served(attempt.id, attempt.position, len(attempt.questions), bank.get(attempt.questions[attempt.position]),
+    return Served(attempt.id, attempt.position, len(attempt.questions), _current(attempt, bank),
                   seconds, shown + timedelta(seconds=seconds))
 
 

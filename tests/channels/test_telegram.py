@@ -183,6 +183,8 @@ async def test_the_quiz_as_native_quiz_polls(telegram):
     await telegram.post(command_update(telegram.next_id(), chat, "quiz"))
     await telegram.deliver()
     (params,) = api.sent_polls(chat)
+    intro = api.sent_texts(chat)[0]
+    assert "点选" in intro and "字母" not in intro, "a poll is tapped, not answered with letters"
     assert params["type"] == "quiz" and params["is_anonymous"] is False
     assert params["question"].startswith("第1/10题") and params["correct_option_ids"]
     assert "（依据：《" in params["explanation"] and len(params["explanation"]) <= 200

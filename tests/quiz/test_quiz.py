@@ -13,19 +13,28 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.knowledge_setup import load_quiz_questions
 from bot.quiz import service
+from bot.quiz.models import QuizAttemptRow
 from bot.quiz.service import Campaign, QuizRefused
 from bot.staff.models import HandoffMessageRow, HandoffRow
 from knowledge.quiz_bank import QuizQuestion, check
 from tests.channels.test_terminal import converse
 
 
-def key_of(runtime, question_id: str) -> list[int]:
-    return sorted(runtime.services.quiz_bank.get(question_id).answer)
+def key_of(question: QuizQuestion) -> list[int]:
+    """The key of a question as it was served (options shuffled for its attempt)."""
+    return sorted(question.answer)
 
 
-def wrong_for(runtime, question_id: str) -> list[int]:
-    question = runtime.services.quiz_bank.get(question_id)
+def wrong_for(question: QuizQuestion) -> list[int]:
     return [next(i for i in range(len(question.options)) if i not in question.answer)]
+
+
+async def served_key(runtime, attempt_id: int) -> list[int]:
+    """The key of an attempt's current question as its player sees the options (read from the server)."""
+    async with runtime.sessions() as session:
+        attempt = await session.get(QuizAttemptRow, attempt_id)
+    question = runtime.services.quiz_bank.get(attempt.questions[attempt.position])
+    return key_of(service.as_shown(question, attempt.option_orders[attempt.position]))
 
 
 def test_the_bank_is_large_and_every_key_rests_on_its_article(knowledge):
@@ -57,10 +66,9 @@ async def test_a_daily_quiz_is_scored_by_the_server_clock(runtime):
     limit = timedelta(seconds=served.seconds)
     clock = now
     for position in range(served.total):
-        question_id = served.question.id
         late = position == 1
         clock += limit + timedelta(seconds=1) if late else timedelta(seconds=3)
-        chosen = wrong_for(runtime, question_id) if position == 2 else key_of(runtime, question_id)
+        chosen = wrong_for(served.question) if position == 2 else key_of(served.question)
         async with runtime.sessions.begin() as session:
             feedback = await service.answer(session, runtime.services.quiz_bank, runtime.services.quiz,
                                             attempt_id=served.attempt_id, player="t:1", chosen=chosen, now=clock)
@@ -92,7 +100,7 @@ async def test_someone_elses_attempt_and_a_finished_one_are_refused(runtime):
     async with runtime.sessions.begin() as session:
         feedback = await service.answer(session, runtime.services.quiz_bank, runtime.services.quiz,
                                         attempt_id=served.attempt_id, player="t:2",
-                                        chosen=wrong_for(runtime, served.question.id), now=now)
+                                        chosen=wrong_for(served.question), now=now)
     assert feedback.next is None, "challenge ends at the first mistake"
     async with runtime.sessions.begin() as session:
         with pytest.raises(QuizRefused):
@@ -123,7 +131,7 @@ async def test_leaderboard_orders_by_score_then_time(runtime):
         clock = now
         while served:
             clock += timedelta(seconds=pace)
-            chosen = key_of(runtime, served.question.id) if right else wrong_for(runtime, served.question.id)
+            chosen = key_of(served.question) if right else wrong_for(served.question)
             async with runtime.sessions.begin() as session:
                 feedback = await service.answer(session, runtime.services.quiz_bank, runtime.services.quiz,
                                                 attempt_id=served.attempt_id, player=player, chosen=chosen, now=clock)
@@ -156,7 +164,7 @@ async def test_the_web_game_never_sends_the_key_before_the_answer(config, runtim
                                      json={"name": "网友", "mode": "daily"})).json()
         question = started["question"]
         assert "answer" not in question and "explanation" not in question and "facts" not in question
-        key = key_of(runtime, question["id"])
+        key = await served_key(runtime, question["attempt_id"])
         answered = await client.post("/api/quiz/answer", json={"attempt_id": question["attempt_id"], "chosen": key})
         reply = answered.json()
         assert reply["correct"] and reply["in_time"] and reply["answer"] == key
@@ -194,9 +202,43 @@ async def test_answering_too_fast_is_rate_limited(runtime):
         async with runtime.sessions.begin() as session:
             feedback = await service.answer(session, runtime.services.quiz_bank, settings,
                                             attempt_id=served.attempt_id, player="t:fast",
-                                            chosen=key_of(runtime, served.question.id), now=now)
+                                            chosen=key_of(served.question), now=now)
         served = feedback.next
     async with runtime.sessions.begin() as session:
         with pytest.raises(QuizRefused, match="频繁"):
             await service.answer(session, runtime.services.quiz_bank, settings, attempt_id=served.attempt_id,
                                  player="t:fast", chosen=[0], now=now)
+
+
+def test_always_answering_a_fails_the_campaign_quiz(runtime):
+    """1,000 simulated campaign attempts on the real bank and settings, drawn and shuffled as `start` does."""
+    questions = list(runtime.services.quiz_bank.questions.values())
+    (campaign,) = runtime.services.quiz.campaigns
+    assert service.always_first_pass_rate(questions, campaign, random.Random(7), trials=1000) <= 0.05
+    rng = random.Random(7)
+    unshuffled = [sum(q.answer == {0} for q in rng.sample(questions, campaign.questions)) >= campaign.pass_mark
+                  for _ in range(1000)]
+    assert sum(unshuffled) / 1000 > 0.2, "as the bank is stored, A would pass often: the shuffle is what stops it"
+
+
+async def test_options_are_shuffled_per_attempt_and_the_key_follows_them(runtime):
+    today = datetime.now(UTC).date()
+    campaign = Campaign("t", "测试", today - timedelta(days=1), today + timedelta(days=1), 10, 6, 1)
+    settings = dataclasses.replace(runtime.services.quiz, campaigns=(campaign,), answers_per_minute=100)
+    bank, now = runtime.services.quiz_bank, datetime.now(UTC)
+    async with runtime.sessions.begin() as session:
+        served = await service.start(session, bank, settings, player="t:a", name="甲", mode="campaign", now=now,
+                                     campaign="t", rng=random.Random(3))
+    first_is_key, moved = 0, 0
+    while served is not None:
+        stored = bank.get(served.question.id)
+        assert sorted(served.question.options) == sorted(stored.options)
+        assert {served.question.options[i] for i in served.question.answer} == {
+            stored.options[i] for i in stored.answer}, "the key names the same options, wherever they are shown"
+        first_is_key += served.question.answer == {0}
+        moved += served.question.options != stored.options
+        async with runtime.sessions.begin() as session:
+            feedback = await service.answer(session, bank, settings, attempt_id=served.attempt_id, player="t:a",
+                                            chosen=[0], now=now)
+        served = feedback.next
+    assert feedback.attempt.score == first_is_key and moved >= 5

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bot import texts
-
 import asyncio
 import io
 import time
@@ -14,6 +12,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select, update
 
+from bot import texts
 from bot.app import create_app
 from bot.complaints.models import CaseRow
 from bot.core.messages import Reply
