@@ -244,6 +244,8 @@ class WebSection:
 
     identity_days: int = 365
     """How long a browser keeps its identity cookie without a visit (every visit renews it)."""
+    max_upload_bytes: int = 10 * 1024 * 1024
+    """Largest evidence file (photo or PDF) a browser may upload."""
     identity_secret: str = ""
     """Signs the identity cookie; empty: a random key made once and kept in the database for all workers."""
     api_key: str = ""

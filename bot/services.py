@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot import evidence
 from bot.complaints.deadlines import WorkingCalendar, parse_overrides
 from bot.complaints.jurisdiction import Department, Jurisdiction
 from bot.complaints.service import CaseSettings
@@ -29,6 +31,8 @@ class Services:
     quiz_bank: QuizBank
     native_handoff: frozenset[str] = frozenset()
     """Channels whose own customer-service system takes hand-offs (config), not the staff console."""
+    evidence_dir: Path = Path("var") / "evidence"
+    """Where photos and files citizens send are kept by hash (every channel, and the console reads them)."""
     poll_channels: frozenset[str] = frozenset({"telegram"})
     """Channels that show a quiz question as a native poll the citizen taps, not as lettered lines."""
     max_suggestions: int = 3
@@ -92,6 +96,7 @@ def build_services(config: Config, knowledge: KnowledgeBase) -> Services:
         quiz=quiz_settings(config),
         quiz_bank=QuizBank({q.id: q for q in load_quiz_questions(knowledge)}),
         native_handoff=frozenset({"wechat"} if config.wechat.transfer_customer_service else ()),
+        evidence_dir=evidence.folder(config),
         limits=rate_limits(config),
         max_suggestions=config.knowledge.max_suggestions,
         max_text_chars=config.conversation.max_text_chars,

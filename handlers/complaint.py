@@ -44,6 +44,8 @@ from knowledge.claims import ClaimBook
 
 FORM_NAME = "complaint"
 DEMANDS = ("退货", "退款", "更换", "维修", "赔偿", "其他")
+MAX_EVIDENCE_ITEMS = 9
+"""Photos and files kept per case from the dialog (a WeChat or Telegram album arrives as several messages)."""
 THREE_YEARS = timedelta(days=3 * 365 + 1)  # claim `too_old`
 WORD_CHARACTER = re.compile(r"[^\W_]")
 NAME = re.compile(r"^[\u4e00-\u9fa5A-Za-z·• .]{2,30}$")
@@ -137,6 +139,41 @@ def _evidence(text: str, _data: Mapping[str, Any]) -> str:
     return text.strip()[:500]
 
 
+def evidence_items(value: str | list[str] | None) -> tuple[str, ...]:
+    """The evidence answer as items (drafts begun before several items were kept hold one string)."""
+    if not value:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _show_evidence(value: str | list[str]) -> str:
+    items = evidence_items(value)
+    files = sum(item.startswith(MEDIA_PREFIX) for item in items)
+    words = [item for item in items if not item.startswith(MEDIA_PREFIX)]
+    return "；".join(([texts.EVIDENCE_MEDIA.format(count=files)] if files else []) + words)
+
+
+def _consent(required: str):
+    """同意 to the privacy notice; anything else says why the details are needed and asks again."""
+    choose = _pick(AGREE, required)
+
+    def parse(text: str, data: Mapping[str, Any]) -> str:
+        if choose(text, data) != "yes":
+            raise Invalid(required)
+        return "yes"
+
+    return parse
+
+
+def _consent_ask(claims: ClaimBook, draft_days: int) -> Ask:
+    """The privacy notice before the first personal question: what is collected, why (Art. 9), who sees
+    it (a reporter's identity: Art. 33), how long it is kept; the citizen's 同意 is kept with the case."""
+    needs = claims.say("complaint_needs_contact")
+    notice = texts.PRIVACY_NOTICE.format(needs=needs, secret=claims.say("reporter_secret"), draft_days=draft_days)
+    return Ask("consent", notice, "个人信息告知", _consent(texts.PRIVACY_CONSENT_REQUIRED.format(needs=needs)),
+               when=_identified, choices=(_choice("同意"), _choice("不同意")), show=lambda _v: "已同意")
+
+
 def _too_old(claims: ClaimBook, zone: ZoneInfo):
     """More than three years since the citizen knew of the harm: inadmissible (claim `too_old`)."""
     warning = claims.say("too_old") + texts.COMPLAINT_CONTINUE_ANYWAY
@@ -181,7 +218,7 @@ YES_NO = {"no": ("不是", "没有", "否", "不", "无", "没"), "yes": ("是",
 """Negatives first: 不是 contains 是."""
 
 @functools.cache
-def _asks(claims: ClaimBook, zone: ZoneInfo) -> tuple[Ask, ...]:
+def _asks(claims: ClaimBook, zone: ZoneInfo, draft_days: int) -> tuple[Ask, ...]:
     """The questions, in order; warnings and hints state the law through the claims table."""
     return (
         Ask("kind", texts.COMPLAINT_ASK_KIND, "类型", _kind,
@@ -219,7 +256,7 @@ def _asks(claims: ClaimBook, zone: ZoneInfo) -> tuple[Ask, ...]:
             _pick({d: (d,) for d in DEMANDS}, texts.COMPLAINT_DEMAND_INVALID), when=is_complaint,
             choices=tuple(_choice(d) for d in DEMANDS)),
         Ask("evidence", texts.COMPLAINT_ASK_EVIDENCE, "证据", _evidence, optional=True, media=True,
-            show=lambda v: texts.EVIDENCE_MEDIA if v.startswith(MEDIA_PREFIX) else v),
+            collect=MAX_EVIDENCE_ITEMS, show=_show_evidence),
         Ask("mediation", texts.COMPLAINT_ASK_MEDIATION, "同意调解", _pick(AGREE, texts.COMPLAINT_CHOOSE),
             when=is_complaint, choices=(_choice("同意"), _choice("不同意")), show=_shown_as("同意", "不同意")),
         Ask("anonymous",
@@ -228,6 +265,7 @@ def _asks(claims: ClaimBook, zone: ZoneInfo) -> tuple[Ask, ...]:
             "举报方式", _pick(ANONYMOUS, texts.COMPLAINT_CHOOSE),
             when=lambda d: d.get("kind") == "report",
             choices=(_choice("实名举报", "实名"), _choice("匿名举报", "匿名")), show=_shown_as("匿名", "实名")),
+        _consent_ask(claims, draft_days),
         Ask("name", texts.COMPLAINT_ASK_NAME, "姓名", _name, when=_identified),
         Ask("phone", texts.COMPLAINT_ASK_PHONE, "联系电话", _phone, when=_identified, show=service.mask_phone),
         Ask("address", texts.COMPLAINT_ASK_HOME, "通讯地址", _text(4, 200, texts.COMPLAINT_ADDRESS_INVALID),
@@ -236,7 +274,7 @@ def _asks(claims: ClaimBook, zone: ZoneInfo) -> tuple[Ask, ...]:
 
 
 def complaint_form(services: Services) -> Form:
-    asks = _asks(services.knowledge.claims, services.complaints.timezone)
+    asks = _asks(services.knowledge.claims, services.complaints.timezone, services.complaints.draft_expiry_days)
     return Form(FORM_NAME, asks, texts.COMPLAINT_SUMMARY, timedelta(days=services.complaints.draft_expiry_days))
 
 
@@ -330,7 +368,8 @@ def drafts_of(data: dict[str, Any], name_key: str) -> tuple[CaseDraft, ...]:
     """The cases a confirmed form files (a complaint, a report, or both), from its slots."""
     business = Business(name=data["business_name"], address=data.get("business_address") or "",
                         online=data.get("online") == "yes", platform=data.get("platform") or "")
-    party = Party(data["name"], data["phone"], data.get("address") or "") if data.get("name") else None
+    party = (Party(data["name"], data["phone"], data.get("address") or "", consented=data.get("consent") == "yes")
+             if data.get("name") else None)
     return tuple(
         CaseDraft(
             kind=kind,
@@ -340,7 +379,7 @@ def drafts_of(data: dict[str, Any], name_key: str) -> tuple[CaseDraft, ...]:
             occurred_on=_month_or_day(data.get("occurred_on")),
             amount=Decimal(data["amount"]) if data.get("amount") else None,
             demand=data.get("demand") or "",
-            evidence=(data["evidence"],) if data.get("evidence") else (),
+            evidence=evidence_items(data.get("evidence")),
             accepts_mediation={"yes": True, "no": False}.get(data.get("mediation")),
             on_behalf=data.get("on_behalf") == "yes",
             anonymous=kind == "report" and data.get("anonymous") == "yes",

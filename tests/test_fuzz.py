@@ -338,6 +338,7 @@ ACCEPTED = {
     "evidence": lambda value: len(value) <= 500,
     "mediation": YES_NO.__contains__,
     "anonymous": YES_NO.__contains__,
+    "consent": "yes".__eq__,
     "name": lambda value: value == value.strip() and 2 <= len(value) <= 30,
     "phone": parsing.E164.fullmatch,
     "address": FREE_TEXT.fullmatch,

@@ -28,8 +28,7 @@ from starlette.routing import Route
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Conflict, Forbidden, InvalidToken, RetryAfter, TelegramError
 
-from bot import texts
-from bot.channels import evidence
+from bot import evidence, texts
 from bot.channels.web import read_limited
 from bot.core import dedup, outbox
 from bot.core.engine import Engine, RateLimited

@@ -9,7 +9,7 @@ import sys
 from telegram import BotCommand
 from telegram.error import TelegramError
 
-from bot import texts
+from bot import evidence, texts
 from bot.channels import telegram_sender
 from bot.channels.base import RuntimeGetter
 from bot.channels.telegram_bot import ALLOWED_UPDATES, CHANNEL, TelegramChannel, TelegramSettings, make_bot
@@ -30,7 +30,7 @@ class TelegramBotChannel:
         self.updates = TelegramChannel(
             TelegramSettings(section.path, section.secret, section.staff_chat_id, section.max_body_bytes),
             make_bot(section.token, section.api_base), lambda: runtime().engine, lambda: runtime().sessions,
-            evidence_dir=config.app.data_dir / "evidence", wake=self.wake.set,
+            evidence_dir=evidence.folder(config), wake=self.wake.set,
         )
         self.bot = self.updates.bot
 

@@ -14,7 +14,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot import texts
-from bot.channels import web_identity, web_transcript
+from bot.channels import uploads, web_identity, web_transcript
 from bot.complaints import service as cases
 from bot.core.engine import RateLimited, TurnConflict
 from bot.core.messages import IncomingMessage, MessageKind, Reply, UserRef
@@ -129,19 +129,8 @@ async def chat(request: Request) -> Response:
     except (ValueError, RecursionError):  # not JSON, not UTF-8, a 5,000-digit number, 30,000 nested lists
         return _error(400, "body is not valid JSON")
     said = web_transcript.said_by_citizen(message, _label(body))
-
-    async def keep_lines(session, turn_message: IncomingMessage, replies: tuple[Reply, ...]) -> None:
-        await web_transcript.record(session, turn_message.user, said, replies)
-
-    try:
-        replies = await request.app.state.runtime.engine.handle(replace(message, origin=client_address(request)),
-                                                                within_turn=keep_lines)
-    except TurnConflict:
-        log.warning("web turn gave up after repeated conflicts")
-        return _error(503, "busy, please retry")
-    except RateLimited as limited:
-        return await _for(request, who, too_many(limited.limited, render(limited.replies)))
-    return await _for(request, who, JSONResponse(render(replies)))
+    message = replace(message, origin=client_address(request))
+    return await _for(request, who, await _run_turn(request, message, said))
 
 
 async def updates(request: Request) -> Response:
@@ -159,6 +148,54 @@ async def updates(request: Request) -> Response:
         replies = await take_pending(session, user, datetime.now(UTC))
         await web_transcript.record(session, user, None, replies)
     return JSONResponse(render(tuple(replies)))
+
+
+async def upload(request: Request) -> Response:
+    """Evidence for the citizen's dialog: a photo or PDF as the body; the dialog gets it as a media message,
+    like a photo sent on WeChat or Telegram. Too large, empty or another type: a reply the page shows."""
+    limit = request.app.state.runtime.config.web.max_upload_bytes
+    too_large = texts.UPLOAD_TOO_LARGE.format(limit=limit // (1024 * 1024))
+    try:
+        who = await caller(request, request.query_params.get("user_id"))
+    except BadRequest as exc:
+        return _error(400, str(exc))
+    except Unauthorized as exc:
+        return _error(401, str(exc))
+    declared = parse_count(request.headers.get("content-length", ""), max_digits=18)
+    try:
+        data = await read_limited(request, limit) if declared is None or declared <= limit else None
+    except ClientDisconnect:
+        return Response(status_code=400)
+    if data is None:
+        return _refused(413, f"file larger than {limit} bytes", too_large)
+    kept = await uploads.keep(request.app.state.runtime.services.evidence_dir, data) if data else None
+    if kept is None:
+        problem = texts.UPLOAD_WRONG_TYPE if data else texts.UPLOAD_EMPTY
+        return _refused(415 if data else 400, "only JPEG, PNG, GIF, WebP images and PDF files are accepted", problem)
+    message = IncomingMessage(UserRef(CHANNEL, who.user_id), MessageKind.MEDIA, media_id=kept.media_id,
+                              origin=client_address(request))
+    return await _for(request, who, await _run_turn(request, message, kept.shown_as))
+
+
+async def _run_turn(request: Request, message: IncomingMessage, said: str | None) -> Response:
+    """The citizen's message through the engine, its lines kept for the page's transcript."""
+
+    async def keep_lines(session, turn_message: IncomingMessage, replies: tuple[Reply, ...]) -> None:
+        await web_transcript.record(session, turn_message.user, said, replies)
+
+    try:
+        replies = await request.app.state.runtime.engine.handle(message, within_turn=keep_lines)
+    except TurnConflict:
+        log.warning("web turn gave up after repeated conflicts")
+        return _error(503, "busy, please retry")
+    except RateLimited as limited:
+        return too_many(limited.limited, render(limited.replies))
+    return JSONResponse(render(replies))
+
+
+def _refused(status: int, error: str, says: str) -> JSONResponse:
+    """A request we cannot take: an error for API clients and a reply the page shows."""
+    return JSONResponse({"error": error, **render((Reply(says),))}, status_code=status)
 
 
 async def history(request: Request) -> Response:
@@ -215,6 +252,7 @@ ROUTES = [
     Route("/api/chat", chat, methods=["POST"]),
     Route("/api/chat/updates", updates, methods=["GET"]),
     Route("/api/chat/history", history, methods=["GET"]),
+    Route("/api/chat/upload", upload, methods=["POST"]),
     Route("/api/warnings", latest_warnings, methods=["GET"]),
     Route("/", page, methods=["GET"]),
 ]

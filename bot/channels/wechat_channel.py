@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from bot import evidence
 from bot.channels import wechat_mp, wechat_sender
 from bot.channels.base import RuntimeGetter
 from bot.channels.wechat_sender import ApiError, StatusTemplate, WeChatApi, push_menu
@@ -27,7 +28,7 @@ class WeChatChannel:
                                             section.reply_budget_seconds, section.timestamp_window_seconds,
                                             section.max_body_bytes, section.kf_account)
         self.endpoint = wechat_mp.WeChatEndpoint(settings, api=self.api, http=self.http,
-                                                 evidence_dir=config.app.data_dir / "evidence")
+                                                 evidence_dir=evidence.folder(config))
 
     def http(self) -> httpx.AsyncClient:
         """The process's client for WeChat API calls made during a request, made on first use (its TLS

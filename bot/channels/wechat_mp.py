@@ -31,8 +31,7 @@ from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.messages import BaseMessage
 from wechatpy.replies import TextReply
 
-from bot import texts
-from bot.channels import evidence
+from bot import evidence, texts
 from bot.channels.web import read_limited
 from bot.channels.wechat_sender import ApiError, WeChatApi, fetch_media, send_typing
 from bot.core import outbox

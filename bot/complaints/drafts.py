@@ -24,6 +24,8 @@ class Party:
     name: str
     phone: str
     address: str = ""
+    consented: bool = False
+    """They agreed to the privacy notice in the dialog (a desk or phone intake records consent apart)."""
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,8 @@ class CasePartyRow(Base):
     name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(32))
     address: Mapped[str] = mapped_column(String(300), default="")
+    consented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When they agreed to the privacy notice (what is collected, why, who sees it, how long it is kept)."""
 
 
 class CaseEventRow(Base):

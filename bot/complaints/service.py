@@ -95,7 +95,8 @@ async def file(
         if draft.party is not None and not draft.anonymous:
             role = "complainant" if draft.kind == "complaint" else "reporter"
             session.add(CasePartyRow(case_id=row.id, role=role, name=draft.party.name, phone=draft.party.phone,
-                                     address=draft.party.address))
+                                     address=draft.party.address,
+                                     consented_at=now if draft.party.consented else None))
         rows.append(row)
     if len(rows) == 2:
         rows[0].linked_case_id, rows[1].linked_case_id = rows[1].id, rows[0].id

@@ -26,6 +26,8 @@ BACK_WORDS = {"返回", "上一步", "后退", "退回", "返回上一步"}
 SKIP_WORDS = {"跳过", "略过", "不填"}
 NOTHING_WORDS = {"没有", "无", "暂无", "没"}
 """Also skip an optional question (没有 evidence), but are ordinary answers elsewhere."""
+DONE_WORDS = {"完成", "好了", "发完了", "传完了", "就这些", "没有了", "下一步", "结束上传"}
+"""End a question that collects several photos and files."""
 CANCEL_WORDS = {"取消", "退出", "不投诉了", "不举报了", "算了", "不弄了", "放弃"}
 HELP_WORDS = {"帮助", "help", "怎么填", "说明", "菜单"}
 CONFIRM_WORDS = {"确认", "确认提交", "提交", "是", "对", "没问题", "确定"}
@@ -63,6 +65,9 @@ class Ask:
     show: Callable[[Any], str] = str
     media: bool = False
     """Photos and files are accepted as the answer."""
+    collect: int = 0
+    """With media: keep up to this many photos and files, one per message, until the citizen says 完成
+    (or answers in words, which is kept as the last item); the stored value is then a list."""
     warn: Callable[[Any, Mapping[str, Any]], str | None] | None = None
     """A warning the citizen must acknowledge before going on (e.g. the Art. 15 pre-checks)."""
     hint: str = ""
@@ -174,6 +179,10 @@ def advance(
 def _answer(form, ask: Ask, draft, message, text, word, now, side_answer) -> Step:
     if message.kind is MessageKind.MEDIA and not ask.media:
         return _reask(form, ask, draft, texts.FORM_TEXT_PLEASE)
+    if ask.collect:
+        collected = _collect(form, ask, draft, message, word, now)
+        if collected is not None:
+            return collected
     if message.kind is MessageKind.UNSUPPORTED:
         return _reask(form, ask, draft, texts.FORM_TEXT_PLEASE)
     if message.kind is MessageKind.TEXT and ask.optional and word in SKIP_WORDS | NOTHING_WORDS:
@@ -189,7 +198,35 @@ def _answer(form, ask: Ask, draft, message, text, word, now, side_answer) -> Ste
         value = ask.parse(MEDIA_PREFIX + message.media_id if message.kind is MessageKind.MEDIA else text, draft["data"])
     except Invalid as problem:
         return _reask(form, ask, draft, str(problem))
+    if ask.collect:
+        value = [*draft.get("collected", {}).get(ask.slot, []), value]
+        draft = _without_collected(draft, ask)
     return _store(form, ask, draft, value, now)
+
+
+def _collect(form: Form, ask: Ask, draft: dict[str, Any], message: IncomingMessage, word: str,
+             now: datetime) -> Step | None:
+    """A photo or file joins the items kept so far (the question stays open); 完成 stores them. None: an
+    answer in words, left to the question's own parser and kept after the items."""
+    items = list(draft.get("collected", {}).get(ask.slot, []))
+    if message.kind is MessageKind.MEDIA:
+        if len(items) >= ask.collect:
+            return Step(Status.ASKING, (Reply(texts.FORM_COLLECT_FULL.format(limit=ask.collect)),),
+                        f"{form.name}.{ask.slot}", draft)
+        items.append(MEDIA_PREFIX + message.media_id)
+        draft["collected"] = {**draft.get("collected", {}), ask.slot: items}
+        done = Button(texts.FORM_COLLECT_DONE, CHOICE_PREFIX + "完成")
+        return Step(Status.ASKING, (Reply(texts.FORM_COLLECTED.format(count=len(items), limit=ask.collect),
+                                          (done,)),), f"{form.name}.{ask.slot}", draft)
+    if message.kind is MessageKind.TEXT or message.kind is MessageKind.BUTTON:
+        if word in DONE_WORDS | NOTHING_WORDS | SKIP_WORDS and (items or ask.optional):
+            return _store(form, ask, _without_collected(draft, ask), items or None, now)
+    return None
+
+
+def _without_collected(draft: dict[str, Any], ask: Ask) -> dict[str, Any]:
+    draft["collected"] = {k: v for k, v in draft.get("collected", {}).items() if k != ask.slot}
+    return draft
 
 
 def _store(form: Form, ask: Ask, draft: dict[str, Any], value: Any, now: datetime) -> Step:

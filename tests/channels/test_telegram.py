@@ -153,7 +153,7 @@ async def test_a_complaint_by_buttons_with_a_photo(telegram):
     api.add_file("photo-receipt", png, "photos/file_7.png")
     await telegram.post(command_update(telegram.next_id(), chat, "complaint"))
     pressed = 0
-    for answer in ["投诉", *COMPLAINT_ANSWERS[1:11], "photo", *COMPLAINT_ANSWERS[12:], "确认"]:
+    for answer in ["投诉", *COMPLAINT_ANSWERS[1:11], "photo", "完成", *COMPLAINT_ANSWERS[12:], "确认"]:
         await telegram.deliver()
         if answer == "photo":
             await telegram.post(photo_update(telegram.next_id(), chat, "photo-receipt"))

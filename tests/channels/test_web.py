@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
 from datetime import UTC, datetime
 
 import httpx
 import pytest
+from PIL import Image
 from sqlalchemy import func, select, text
 
+from bot import texts
 from bot.app import create_app
+from bot.complaints.models import CaseRow
 from bot.core import outbox
 from bot.core.messages import Reply, UserRef
 from bot.core.tables import ConversationRow, TurnEventRow
@@ -268,3 +274,41 @@ async def test_my_cases_lists_the_citizens_own_tickets(browser, runtime):
     async with httpx.AsyncClient(transport=browser._transport, base_url="http://test") as stranger:
         await stranger.get("/")
         assert (await stranger.get("/api/chat/history")).json()["cases"] == []
+
+
+def tiny_png() -> bytes:
+    image = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(image, format="PNG")
+    return image.getvalue()
+
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+async def test_evidence_uploads_are_checked_by_content_and_all_join_the_complaint(browser, runtime, config):
+    await browser.get("/")
+    evidence_step = COMPLAINT_ANSWERS.index("跳过")
+    for answer in COMPLAINT_ANSWERS[:evidence_step]:
+        await browser.post("/api/chat", json={"text": answer})
+    disguised = await browser.post("/api/chat/upload", content=b"MZ\x90\x00 an exe named photo.png",
+                                   headers={"Content-Type": "image/png"})
+    assert disguised.status_code == 415 and disguised.json()["replies"][0]["text"] == texts.UPLOAD_WRONG_TYPE
+    empty = await browser.post("/api/chat/upload", content=b"")
+    assert empty.status_code == 400 and empty.json()["replies"][0]["text"] == texts.UPLOAD_EMPTY
+    huge = await browser.post("/api/chat/upload", content=tiny_png() + bytes(config.web.max_upload_bytes))
+    assert huge.status_code == 413 and "太大" in huge.json()["replies"][0]["text"]
+    png = tiny_png()
+    first = await browser.post("/api/chat/upload", content=png, headers={"Content-Type": "application/octet-stream"})
+    assert first.status_code == 200 and "第1件" in first.json()["replies"][0]["text"]
+    second = await browser.post("/api/chat/upload", content=PDF, headers={"Content-Type": "application/pdf"})
+    assert "第2件" in second.json()["replies"][0]["text"]
+    for answer in ("完成", *COMPLAINT_ANSWERS[evidence_step + 1:], "确认"):
+        await browser.post("/api/chat", json={"text": answer})
+    async with runtime.sessions() as session:
+        case = await session.scalar(select(CaseRow))
+    stored = [f"{hashlib.sha256(png).hexdigest()}.png", f"{hashlib.sha256(PDF).hexdigest()}.pdf"]
+    assert case.evidence == [f"media:evidence:{name}" for name in stored]
+    assert (runtime.services.evidence_dir / stored[1]).read_bytes() == PDF
+    said = [line["text"] for line in (await browser.get("/api/chat/history")).json()["lines"]
+            if line["speaker"] == "citizen"]
+    assert "[图片]" in said and "[PDF文件]" in said and len(os.listdir(runtime.services.evidence_dir)) == 2

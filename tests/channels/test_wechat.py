@@ -162,7 +162,7 @@ async def test_a_complaint_with_a_photo_over_wechat(wechat):
     for answer in COMPLAINT_ANSWERS[:11]:
         await push(client, wx, wx.text("oUser7", answer))
     await push(client, wx, wx.image("oUser7", "MEDIA_abc"))
-    for answer in COMPLAINT_ANSWERS[12:]:
+    for answer in ("完成", *COMPLAINT_ANSWERS[12:]):
         await push(client, wx, wx.text("oUser7", answer))
     _, filed = await push(client, wx, wx.text("oUser7", "确认"))
     assert "编号" in filed["Content"]
@@ -259,7 +259,7 @@ async def test_photos_are_fetched_at_once_and_kept_by_hash(tmp_path, database_ur
                 for answer in COMPLAINT_ANSWERS[:11]:
                     await push(client, wx, wx.text("oPhoto", answer))
                 await push(client, wx, wx.image("oPhoto", "MEDIA_receipt"))
-                for answer in [*COMPLAINT_ANSWERS[12:], "确认"]:
+                for answer in ["完成", *COMPLAINT_ANSWERS[12:], "确认"]:
                     await push(client, wx, wx.text("oPhoto", answer))
             async with runtime.sessions() as session:
                 case = await session.scalar(select(CaseRow))

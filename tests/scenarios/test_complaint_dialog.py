@@ -15,6 +15,7 @@ from bot.complaints.numbering import new_ticket
 from bot.core.tables import ConversationRow, OutboxRow
 from bot.db import create_session_factory
 from bot.runtime import start_runtime
+from handlers.complaint import MAX_EVIDENCE_ITEMS
 from tests.conftest import make_config
 from tests.scenarios.chat import COMPLAINT_ANSWERS, Citizen
 
@@ -65,20 +66,25 @@ async def test_a_real_name_report_and_an_anonymous_one(runtime):
     reporter = Citizen(runtime, "r1")
     await reporter.answer_all(
         "我要举报", "惠民超市", "线下", "新城区海拉尔东路", "货架上在卖过期三个月的牛奶，生产日期是今年一月。", "跳过",
-        "实名", "李四", "0471-6912345",
+        "实名",
     )
+    notice = reporter.screen
+    assert "个人信息告知" in notice and "不会透露给被举报的商家" in notice and "第三十三条" in notice
+    await reporter.answer_all("同意", "李四", "0471-6912345")
     screen = await reporter.say("确认")
     assert "核查" in screen
     anonymous = Citizen(runtime, "r2")
     await anonymous.answer_all("我要举报", "惠民超市", "线下", "跳过", "一直用不合格的秤称菜，短斤少两很严重。")
     await anonymous.send_photo("media-123")
+    await anonymous.say("完成")
     screen = await anonymous.say("匿名")
     assert "请核对" in screen and "姓名" not in screen
     await anonymous.say("确认")
     report, hidden = await cases(runtime)
     assert report.kind == hidden.kind == "report" and hidden.anonymous and not report.anonymous
     assert hidden.evidence == ["media:media-123"]
-    assert [p.role for p in await parties(runtime)] == ["reporter"]
+    (party,) = await parties(runtime)
+    assert party.role == "reporter" and party.consented_at is not None, "the consent is kept with the identity"
     stranger = Citizen(runtime, "x1")
     assert "匿名举报" in await stranger.say(f"查一下 {hidden.ticket}")
 
@@ -231,7 +237,7 @@ async def test_one_requester_is_stopped_across_tickets(tmp_path, database_url, k
 
 async def test_garbage_answers_are_re_asked_without_breaking_the_dialog(runtime):
     citizen = Citizen(runtime, "garbage")
-    await citizen.answer_all(*COMPLAINT_ANSWERS[:14])
+    await citizen.answer_all(*COMPLAINT_ANSWERS[:COMPLAINT_ANSWERS.index("张三丰") + 1])
     nudged = 0
     for attempt in range(100):
         screen = await citizen.say(f"不知道{attempt}")
@@ -247,13 +253,30 @@ async def test_photos_are_evidence_where_evidence_is_asked(runtime):
     citizen = Citizen(runtime, "photo")
     await citizen.answer_all(*COMPLAINT_ANSWERS[:5])
     assert "请用文字" in await citizen.send_photo("photo-early")
-    await citizen.answer_all(*COMPLAINT_ANSWERS[5:11])
-    await citizen.send_photo("photo-receipt")
-    await citizen.answer_all(*COMPLAINT_ANSWERS[12:])
-    assert "已上传的图片" in citizen.screen
+    evidence_step = COMPLAINT_ANSWERS.index("跳过")
+    await citizen.answer_all(*COMPLAINT_ANSWERS[5:evidence_step])
+    assert "第1件" in await citizen.send_photo("photo-receipt")
+    assert "第2件" in await citizen.send_photo("photo-chat")
+    assert "调解" in await citizen.say("完成")
+    await citizen.answer_all(*COMPLAINT_ANSWERS[evidence_step + 1:])
+    assert "2件图片/文件" in citizen.screen
     await citizen.say("确认")
     (case,) = await cases(runtime)
-    assert case.evidence == ["media:photo-receipt"]
+    assert case.evidence == ["media:photo-receipt", "media:photo-chat"]
+
+
+async def test_evidence_in_words_after_photos_is_kept_with_them_and_the_count_is_capped(runtime):
+    citizen = Citizen(runtime, "photos")
+    evidence_step = COMPLAINT_ANSWERS.index("跳过")
+    await citizen.answer_all(*COMPLAINT_ANSWERS[:evidence_step])
+    for number in range(MAX_EVIDENCE_ITEMS):
+        await citizen.send_photo(f"p{number}")
+    assert "不能再多" in await citizen.send_photo("one-too-many")
+    assert "调解" in await citizen.say("还有和客服的聊天记录，可以提供")
+    await citizen.answer_all(*COMPLAINT_ANSWERS[evidence_step + 1:])
+    await citizen.say("确认")
+    (case,) = await cases(runtime)
+    assert case.evidence == [f"media:p{n}" for n in range(MAX_EVIDENCE_ITEMS)] + ["还有和客服的聊天记录，可以提供"]
 
 
 async def test_two_messages_at_once_do_not_corrupt_the_draft(runtime):

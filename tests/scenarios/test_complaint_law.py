@@ -29,7 +29,8 @@ from tests.scenarios.chat import COMPLAINT_ANSWERS, Citizen
 REFERENCE_STATUTES = PROJECT_ROOT.parent / "shared" / "reference" / "statutes"
 MEASURES = "市场监督管理投诉举报处理暂行办法"
 REPORT_ANSWERS = ("我要举报", "某某生鲜超市", "线下", "新城区中山西路某号",
-                  "3月1日在超市冷柜看到在卖过期酸奶，生产日期是去年的。", "跳过", "实名", "李四", "13912345678")
+                  "3月1日在超市冷柜看到在卖过期酸奶，生产日期是去年的。", "跳过", "实名", "同意", "李四",
+                  "13912345678")
 
 
 @pytest.fixture(scope="module")

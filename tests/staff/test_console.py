@@ -179,6 +179,36 @@ async def test_password_checks_do_not_stall_other_requests(http, runtime):
     assert max(gaps) < 0.08, f"the event loop stalled for {max(gaps):.3f} s"
 
 
+async def test_staff_open_the_photos_a_citizen_uploaded_and_the_opening_is_audited(http, runtime):
+    evidence_step = COMPLAINT_ANSWERS.index("跳过")
+    for answer in COMPLAINT_ANSWERS[:evidence_step]:
+        await citizen_says(http, "w-photo", text=answer)
+    photo = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"receipt" * 40
+    uploaded = await http.post("/api/chat/upload", params={"user_id": "w-photo"}, content=photo, headers=INTEGRATION)
+    assert "第1件" in uploaded.json()["replies"][0]["text"]
+    for answer in ("完成", *COMPLAINT_ANSWERS[evidence_step + 1:], "确认"):
+        await citizen_says(http, "w-photo", text=answer)
+    async with create_session_factory(runtime.database)() as session:
+        case = await session.scalar(select(CaseRow))
+    await create_staff(runtime, "watcher2", "viewer")
+    viewer = browser(http)
+    await viewer.log_in("watcher2")
+    page = await viewer.client.get(f"/staff/cases/{case.ticket}")
+    assert f"/staff/cases/{case.ticket}/evidence/0" in page.text
+    opened = await viewer.client.get(f"/staff/cases/{case.ticket}/evidence/0")
+    assert opened.status_code == 200 and opened.content == photo
+    assert opened.headers["content-type"] == "image/png"
+    assert opened.headers["content-security-policy"].startswith("sandbox;")
+    for wrong in ("1", "-1", "..%2F..%2Fweiquan.db", "x"):
+        assert (await viewer.client.get(f"/staff/cases/{case.ticket}/evidence/{wrong}")).status_code == 404
+    async with create_session_factory(runtime.database)() as session:
+        audited = (await session.scalars(select(AuditRow.action))).all()
+    assert audited.count("view_evidence") == 1
+    async with httpx.AsyncClient(transport=http._transport, base_url="http://test") as stranger:
+        refused = await stranger.get(f"/staff/cases/{case.ticket}/evidence/0")
+    assert refused.status_code in (303, 401) and refused.content != photo
+
+
 async def test_a_viewer_cannot_change_a_case(http, runtime):
     await create_staff(runtime, "watcher", "viewer")
     citizen = Citizen(runtime, "v-citizen")
@@ -321,7 +351,7 @@ async def test_case_work_filters_actions_audit_and_export(http, runtime):
     await complainant.answer_all(*COMPLAINT_ANSWERS, "确认")
     reporter = Citizen(runtime, "reporter", channel="web")
     await reporter.answer_all("我要举报", "惠民超市", "线下", "新城区海拉尔东路", "货架上在卖过期三个月的牛奶。",
-                              "跳过", "实名", "李四", "13700001111", "确认")
+                              "跳过", "实名", "同意", "李四", "13700001111", "确认")
     async with create_session_factory(runtime.database)() as session:
         complaint = await session.scalar(select(CaseRow).where(CaseRow.kind == "complaint"))
         report = await session.scalar(select(CaseRow).where(CaseRow.kind == "report"))

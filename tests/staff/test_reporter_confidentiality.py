@@ -22,7 +22,7 @@ KNOWS_REPORTERS = {"viewer": False, "agent": False, "supervisor": True, "admin":
 REPORTER = ("李四", "13700001111")
 COMPLAINANT = ("张三丰", "13812345678")
 REPORT_ANSWERS = ("我要举报", "惠民超市", "线下", "新城区海拉尔东路", "货架上在卖过期三个月的牛奶。", "跳过",
-                  "实名", *REPORTER, "确认")
+                  "实名", "同意", *REPORTER, "确认")
 
 
 @pytest.fixture

@@ -142,7 +142,11 @@ STAFF_HEADERS = {
 
 
 def guarded(response: Response) -> Response:
-    response.headers.update(STAFF_HEADERS)
+    """The console's headers (no caching, no framing, its content policy); a view that set a stricter
+    policy of its own (a citizen's file: sandbox) keeps it."""
+    for name, value in STAFF_HEADERS.items():
+        if name.lower() != "content-security-policy" or name not in response.headers:
+            response.headers[name] = value
     return response
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import mimetypes
+import re
 from datetime import date
 
 from sqlalchemy import and_, func, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from bot import texts
@@ -22,6 +24,10 @@ from bot.staff.views.base import NOT_FOUND, StaffRequest, back, staff_view
 from knowledge.claims import ClaimBook
 
 CASE_LIMIT = 200
+STORED_EVIDENCE = re.compile(r"^media:evidence:([0-9a-f]{64}\.[a-z0-9]{2,5})$")
+"""An evidence item kept in the evidence folder (by its SHA-256): staff can open it."""
+EVIDENCE_POLICY = "sandbox; default-src 'none'; img-src 'self'; frame-ancestors 'none'"
+"""A citizen's file is shown, never run: no scripts, no requests, no framing."""
 FILTERS = ("q", "status", "kind", "department", "demand", "due_within", "overdue", "group")
 STATUS_ACTIONS = {
     "accept": "accepted", "not_accept": "not_accepted", "mediate": "mediating", "mediated": "mediated",
@@ -94,6 +100,7 @@ async def case_page(call: StaffRequest) -> Response:
         undelivered = await service.undelivered_notices(session, case)
         await call.audit(session, "view", f"case:{case.id}", {"identity_shown": party is not None})
     return call.render("case.html", case=case, events=events, party=party, linked=linked, colleagues=colleagues,
+                       evidence=evidence_links(case.evidence),
                        undelivered=undelivered, actions=actions_for(case, call.staff, call.services.knowledge.claims),
                        departments=settings.jurisdiction.departments,
                        department_names={d.code: d.name for d in settings.jurisdiction.departments})
@@ -205,8 +212,40 @@ async def _filtered_cases(session: AsyncSession, filters: dict[str, str], today:
     return list((await session.scalars(query.order_by(CaseRow.received_at.desc()).limit(CASE_LIMIT))).all())
 
 
+@staff_view(role="viewer", reporter=shows_reporter)
+async def evidence_file(call: StaffRequest) -> Response:
+    """One photo or PDF a citizen sent with the case, served inline for reading (never run: sandboxed)."""
+    index = parse_count(call.request.path_params["index"], max_digits=3)
+    async with call.sessions.begin() as session:
+        case = await service.find(session, call.request.path_params["ticket"])
+        items = list(case.evidence) if case is not None else []
+        stored = STORED_EVIDENCE.match(items[index]) if index is not None and index < len(items) else None
+        if stored is None:
+            return HTMLResponse(texts.NOT_FOUND, status_code=404)
+        await call.audit(session, "view_evidence", f"case:{case.id}", {"item": index})
+    path = call.services.evidence_dir / stored.group(1)
+    if not path.is_file():
+        return HTMLResponse(texts.NOT_FOUND, status_code=404)
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return FileResponse(path, media_type=media_type, content_disposition_type="inline",
+                        headers={"Content-Security-Policy": EVIDENCE_POLICY, "X-Content-Type-Options": "nosniff"})
+
+
+def evidence_links(evidence: list[str]) -> list[tuple[int | None, str]]:
+    """Each evidence item as the case page shows it: (index to open, label) for a kept file, else (None, text)."""
+    shown = []
+    for index, item in enumerate(evidence):
+        if STORED_EVIDENCE.match(item):
+            kind = texts.EVIDENCE_PDF if item.endswith(".pdf") else texts.EVIDENCE_IMAGE
+            shown.append((index, kind.format(number=index + 1)))
+        else:
+            shown.append((None, texts.EVIDENCE_PLATFORM if item.startswith("media:") else item))
+    return shown
+
+
 ROUTES = [
     Route("/staff/cases", case_list, methods=["GET"]),
     Route("/staff/cases/{ticket:str}", case_page, methods=["GET"]),
     Route("/staff/cases/{ticket:str}/action", case_action, methods=["POST"]),
+    Route("/staff/cases/{ticket:str}/evidence/{index:str}", evidence_file, methods=["GET"]),
 ]

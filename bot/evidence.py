@@ -9,6 +9,11 @@ import tempfile
 from pathlib import Path
 
 
+def folder(config) -> Path:
+    """The evidence folder of a configuration: every channel stores there, the console reads from there."""
+    return config.app.data_dir / "evidence"
+
+
 def store(folder: Path, data: bytes, content_type: str) -> str:
     """Save the bytes under their SHA-256 (written atomically); returns the stored name."""
     digest = hashlib.sha256(data).hexdigest()
