@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from bot import staff_cli
 from bot.channels.registry import CHANNELS
 from bot.config import Config, ConfigError, find_config_file, load_config
 
@@ -52,14 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="apply all migrations").set_defaults(run=run_db_upgrade)
     db.add_parser("current", help="show the applied revision").set_defaults(run=run_db_current)
 
-    staff = commands.add_parser("staff", help="staff accounts").add_subparsers(required=True, metavar="ACTION")
-    add = staff.add_parser("add", help="create a staff account (asks for the password)")
-    add.add_argument("name", help="login name")
-    add.add_argument("--role", required=True, choices=("admin", "supervisor", "agent", "viewer"))
-    add.add_argument("--display", help="name shown to citizens (default: the login name)")
-    add.add_argument("--department", help="department code from config.toml (default: the city bureau)")
-    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    add.set_defaults(run=run_staff_add)
+    staff_cli.add_commands(commands)
 
     quiz = commands.add_parser("quiz", help="the legal-knowledge quiz").add_subparsers(required=True, metavar="ACTION")
     quiz.add_parser("check", help="verify every answer key against its article").set_defaults(run=run_quiz_check)
@@ -239,45 +233,6 @@ def run_db_current(_args, config: Config, _path) -> int:
             await engine.dispose()
 
     print(asyncio.run(current()) or "no migrations applied")
-    return 0
-
-
-def run_staff_add(args, config: Config, _path) -> int:
-    import getpass
-    from datetime import UTC, datetime
-
-    from sqlalchemy.exc import IntegrityError
-
-    from bot.db import create_engine, create_session_factory, upgrade
-    from bot.staff.auth import add_staff
-
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("密码 / password: ")
-        if getpass.getpass("再输一次 / again: ") != password:
-            print("两次输入的密码不一致 / passwords differ", file=sys.stderr)
-            return 2
-
-    async def create() -> None:
-        engine = create_engine(config.database_url, busy_timeout_ms=config.database.busy_timeout_ms)
-        try:
-            await upgrade(engine)
-            async with create_session_factory(engine).begin() as session:
-                await add_staff(session, username=args.name, display_name=args.display or args.name, role=args.role,
-                                password=password, now=datetime.now(UTC), department_code=args.department)
-        finally:
-            await engine.dispose()
-
-    try:
-        asyncio.run(create())
-    except ValueError as problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return 2
-    except IntegrityError:
-        print(f"error: the login name {args.name!r} is taken", file=sys.stderr)
-        return 2
-    print(f"staff account {args.name} ({args.role}) created")
     return 0
 
 

@@ -72,6 +72,33 @@ async def add_staff(session: AsyncSession, *, username: str, display_name: str, 
     return row
 
 
+async def set_password(session: AsyncSession, username: str, password: str) -> bool:
+    """A new password for an account (its open sessions end); False when there is no such account."""
+    if len(password) < 8:
+        raise ValueError("password must have at least 8 characters")
+    row = await session.scalar(select(StaffRow).where(StaffRow.username == username))
+    if row is None:
+        return False
+    row.password_hash = await asyncio.to_thread(_HASHER.hash, password)
+    row.failed_logins, row.locked_until = 0, None
+    await session.execute(delete(StaffSessionRow).where(StaffSessionRow.staff_id == row.id))
+    return True
+
+
+async def disable(session: AsyncSession, username: str) -> bool:
+    """Stop an account from logging in and end its sessions (its work stays in the records)."""
+    row = await session.scalar(select(StaffRow).where(StaffRow.username == username))
+    if row is None:
+        return False
+    row.active = False
+    await session.execute(delete(StaffSessionRow).where(StaffSessionRow.staff_id == row.id))
+    return True
+
+
+async def accounts(session: AsyncSession) -> list[StaffRow]:
+    return list((await session.scalars(select(StaffRow).order_by(StaffRow.username))).all())
+
+
 async def log_in(sessions: async_sessionmaker, username: str, password: str, now: datetime) -> tuple[str, StaffUser]:
     """Check the password; return a new session token. After FREE_FAILURES wrong passwords in a row an
     account waits twice as long after each (2 s, 4 s … at most MAX_DELAY): guessing slows to a crawl while
