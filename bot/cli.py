@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import shutil
 import sys
@@ -25,7 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"配置错误 / config error: {exc}", file=sys.stderr)
         return 2
-    return args.run(args, config, path)
+    try:
+        return args.run(args, config, path)
+    except KeyboardInterrupt:  # Ctrl-C in any command (a chat starting, a long ask --batch): leave quietly
+        print(file=sys.stderr)
+        return 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,6 +78,7 @@ def run_serve(args, config: Config, path: Path | None) -> int:
     from bot.runtime import configure_logging
 
     configure_logging(config)
+    log = logging.getLogger("bot.serve")
 
     async def migrate() -> None:
         engine = create_engine(config.database_url, busy_timeout_ms=config.database.busy_timeout_ms)
@@ -81,11 +87,14 @@ def run_serve(args, config: Config, path: Path | None) -> int:
         finally:
             await engine.dispose()
 
+    log.info("starting: database migrations")
     asyncio.run(migrate())
-    build_index_cache_apart(config)
+    if build_index_cache_apart(config):
+        log.info("starting: knowledge base index built for the workers")
     if path is not None:
         os.environ["WEIQUAN_CONFIG"] = str(path.resolve())  # workers read the same file
     workers = args.workers or config.server.workers
+    log.info("starting: %d worker(s); each logs \"ready\" once it loaded the knowledge base", workers)
     if workers > 1:
         share_metrics_between_workers(config.app.data_dir / "metrics")
     uvicorn.run(
@@ -101,12 +110,12 @@ def run_serve(args, config: Config, path: Path | None) -> int:
     return 0
 
 
-def build_index_cache_apart(config: Config) -> None:
+def build_index_cache_apart(config: Config) -> bool:
     """Load the knowledge base once in a short-lived process, so that the search index cache exists
     before the workers start. Each worker then loads the built index instead of building it, which
     left it about 75 MiB larger (the build's garbage keeps the heap large), and several workers do not
     all build it at once. Skipped when the index was built from inputs of the same sizes and times
-    (the worker still checks the index's full key, and builds it itself if that differs)."""
+    (the worker still checks the index's full key, and builds it itself if that differs). True when it built."""
     import multiprocessing
 
     from bot.knowledge_setup import index_inputs_stamp, load_knowledge_base
@@ -114,7 +123,8 @@ def build_index_cache_apart(config: Config) -> None:
     folder = config.app.data_dir / "cache"
     built = folder / f"built-{index_inputs_stamp(config)}"
     if built.exists() and any(folder.glob("index-*.pickle")):
-        return
+        return False
+    logging.getLogger("bot.serve").info("starting: building the knowledge base index (first start, ~10 s)")
     builder = multiprocessing.get_context("spawn").Process(target=load_knowledge_base, args=(config,))
     builder.start()
     builder.join()
@@ -122,6 +132,7 @@ def build_index_cache_apart(config: Config) -> None:
         for stale in folder.glob("built-*"):
             stale.unlink(missing_ok=True)
         built.touch()
+    return builder.exitcode == 0
 
 
 def share_metrics_between_workers(folder: Path) -> None:

@@ -342,14 +342,80 @@ def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
     if raw:
         raise ConfigError(f"{sorted(raw)[0]}: unknown section")
     _check_rate_limits(sections["ratelimit"])
-    for key in ("processed_message_days", "turn_event_days", "chat_line_days"):
-        if getattr(sections["database"], key) < 1:
-            raise ConfigError(f"database.{key}: at least 1 day")
+    _check_ranges(sections)
+    _check_campaigns(sections["quiz"])
+    missing = [folder for folder in sections["knowledge"].statute_dirs if not folder.is_dir()]
+    if missing:
+        raise ConfigError(f"knowledge.statute_dirs (WEIQUAN_STATUTE_DIRS): folder not found: {missing[0]}")
     try:
         ZoneInfo(sections["app"].timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"app.timezone: unknown time zone {sections['app'].timezone!r}") from exc
     return Config(**sections)
+
+
+MIB = 1024 * 1024
+RANGES: dict[str, tuple[float, float]] = {
+    "database.busy_timeout_ms": (100, 600_000),
+    "database.processed_message_days": (1, 3650),
+    "database.turn_event_days": (1, 36500),
+    "database.chat_line_days": (1, 3650),
+    "server.port": (1, 65535),
+    "server.workers": (1, 64),
+    "server.max_body_bytes": (1024, 16 * MIB),
+    "conversation.idle_expiry_minutes": (1, 525_600),
+    "conversation.max_text_chars": (20, 100_000),
+    "knowledge.answer_threshold": (0, 1),
+    "knowledge.suggest_threshold": (0, 1),
+    "knowledge.support_threshold": (0, 1),
+    "knowledge.statute_threshold": (0, 1),
+    "knowledge.out_of_scope_override": (0, 1),
+    "knowledge.long_question_chars": (1, 100_000),
+    "knowledge.long_question_factor": (0, 1),
+    "knowledge.max_suggestions": (0, 10),
+    "complaints.draft_expiry_days": (1, 365),
+    "complaints.group_window_days": (1, 365),
+    "complaints.group_min_cases": (2, 1000),
+    "complaints.group_name_similarity": (50, 100),
+    "complaints.status_check_attempts": (1, 100),
+    "complaints.status_check_attempts_per_requester": (1, 1000),
+    "complaints.status_check_window_hours": (1, 720),
+    "staff.claim_timeout_minutes": (1, 1440),
+    "staff.max_open_per_agent": (1, 100),
+    "staff.escalation_timeout_minutes": (1, 10_080),
+    "quiz.daily_questions": (1, 100),
+    "quiz.seconds_per_question": (5, 600),
+    "quiz.challenge_seconds": (5, 600),
+    "quiz.challenge_questions": (1, 1000),
+    "quiz.recent_days": (0, 365),
+    "quiz.answers_per_minute": (1, 600),
+    "wechat.reply_budget_seconds": (0.5, 4.5),
+    "wechat.timestamp_window_seconds": (10, 3600),
+    "wechat.max_body_bytes": (1024, 16 * MIB),
+    "telegram.max_body_bytes": (1024, 16 * MIB),
+    "web.identity_days": (1, 3650),
+    "web.max_upload_bytes": (1024, 100 * MIB),
+}
+"""The values a setting may take: outside them the service would misbehave (a port that cannot be bound,
+a WeChat reply budget past its 5-second limit, a zero-day retention), so start is refused naming the key."""
+
+
+def _check_ranges(sections: Mapping[str, object]) -> None:
+    for key, (low, high) in RANGES.items():
+        section, name = key.split(".")
+        value = getattr(sections[section], name)
+        if not low <= value <= high:
+            raise ConfigError(f"{key}: must be from {low:g} to {high:g}, got {value!r}")
+
+
+def _check_campaigns(quiz: QuizSection) -> None:
+    for index, campaign in enumerate(quiz.campaigns):
+        where = f"quiz.campaigns[{index}]"
+        if not 1 <= campaign.questions <= 100 or campaign.attempts < 1:
+            raise ConfigError(f"{where}: questions from 1 to 100 and attempts at least 1")
+        if not 0 < campaign.pass_mark <= campaign.questions:
+            raise ConfigError(f"{where}.pass_mark: from 1 to its {campaign.questions} questions, got "
+                              f"{campaign.pass_mark}")
 
 
 def _check_rate_limits(section: RateLimitSection) -> None:

@@ -47,7 +47,7 @@ def set_log_levels(level: str) -> None:
         logging.getLogger(library).setLevel(logging.WARNING)
 
 
-LIBRARY_LOGGERS = ("sqlalchemy", "httpx", "httpcore", "telegram", "asyncpg", "uvicorn.access")
+LIBRARY_LOGGERS = ("sqlalchemy", "httpx", "httpcore", "telegram", "asyncpg", "uvicorn.access", "alembic.runtime.plugins")
 
 
 @dataclass

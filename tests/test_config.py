@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ def test_without_a_config_file_the_laws_are_the_shipped_ones():
 
 
 def test_environment_overrides_the_file(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
     dirs = os.pathsep.join([str(tmp_path / "a"), str(tmp_path / "b")])
     config = load_config(
         PROJECT_ROOT / "config.toml",
@@ -44,13 +47,24 @@ def test_environment_overrides_the_file(tmp_path):
         ("[knowledge]\nanswer_threshold = true\n", "knowledge.answer_threshold"),
         ("not toml = = =", "config.toml"),
         ("[database]\nprocessed_message_days = 0\n", "database.processed_message_days"),
+        ("[server]\nport = 99999\n", "server.port"),
+        ("[conversation]\nidle_expiry_minutes = -5\n", "conversation.idle_expiry_minutes"),
+        ("[wechat]\nreply_budget_seconds = 6.0\n", "wechat.reply_budget_seconds"),
+        ("[knowledge]\nanswer_threshold = 1.5\n", "knowledge.answer_threshold"),
+        ('[[quiz.campaigns]]\ncode = "c"\ntitle = "t"\nstart = "2027-03-01"\nend = "2027-03-31"\n'
+         "questions = 10\npass_mark = 11\n", "quiz.campaigns[0].pass_mark"),
     ],
 )
 def test_errors_name_the_bad_key(tmp_path, text, key):
     path = tmp_path / "config.toml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+    with pytest.raises(ConfigError, match=re.escape(key)):
         load_config(path, {})
+
+
+def test_a_missing_statute_folder_is_a_config_error_not_a_traceback(tmp_path):
+    with pytest.raises(ConfigError, match="statute_dirs.*folder not found"):
+        load_config(None, {"WEIQUAN_STATUTE_DIRS": str(tmp_path / "no-such-folder")})
 
 
 def test_a_bad_environment_value_names_the_key():

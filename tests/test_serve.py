@@ -115,3 +115,35 @@ def test_two_workers_share_metrics_and_a_killed_worker_is_replaced(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_serve_says_what_it_is_doing_until_it_is_ready(tmp_path):
+    port = free_port()
+    server = start(tmp_path, port, WEIQUAN_APP_LOG_LEVEL="INFO")
+    try:
+        said = (tmp_path / "serve.log").read_text(encoding="utf-8")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    steps = ["starting: database migrations", "starting: building the knowledge base index", "starting: 1 worker(s)",
+             "ready: "]
+    positions = [said.find(step) for step in steps]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions), said[-2000:]
+    assert "alembic.runtime.plugins" not in said
+
+
+@pytest.mark.parametrize("wait_seconds", [0.5, None])
+def test_chat_ends_on_the_first_ctrl_c_without_a_traceback(tmp_path, wait_seconds):
+    """Ctrl-C while the bot starts (0.5 s in), and at the prompt (None: once the menu is shown)."""
+    env = {**os.environ, "WEIQUAN_APP_DATA_DIR": str(tmp_path), "WEIQUAN_APP_LOG_LEVEL": "WARNING"}
+    env.pop("DATABASE_URL", None)
+    chat = subprocess.Popen([sys.executable, "-m", "bot", "chat", "--user", "tester"], cwd=PROJECT_ROOT, env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if wait_seconds is None:
+        while "消费维权助手" not in chat.stdout.readline():
+            pass
+    else:
+        time.sleep(wait_seconds)
+    chat.send_signal(signal.SIGINT)
+    _out, errors = chat.communicate(timeout=60)
+    assert chat.returncode in (0, 130) and "Traceback" not in errors, errors
