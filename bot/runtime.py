@@ -47,7 +47,8 @@ def set_log_levels(level: str) -> None:
         logging.getLogger(library).setLevel(logging.WARNING)
 
 
-LIBRARY_LOGGERS = ("sqlalchemy", "httpx", "httpcore", "telegram", "asyncpg", "uvicorn.access", "alembic.runtime.plugins")
+LIBRARY_LOGGERS = ("sqlalchemy", "httpx", "httpcore", "telegram", "asyncpg", "uvicorn.access",
+                   "alembic.runtime.plugins")
 
 
 @dataclass
