@@ -27,7 +27,8 @@ def render_answer(answer: Answer, knowledge: KnowledgeBase, *, full_text: bool =
             Button(texts.RELATED.format(title=s.title), _payload(s)) for s in answer.alternatives[:RELATED_BUTTONS]
             if s.faq is not None
         ]
-        text = f"{answer.faq.answer}\n\n{texts.BASIS.format(citations=basis)}{_quote_line(answer.citations, knowledge)}"
+        sources = _quote_line(answer.citations, knowledge) + _published_lines(answer.citations, knowledge)
+        text = f"{answer.faq.answer}\n\n{texts.BASIS.format(citations=basis)}{sources}"
         return (Reply(text, tuple(buttons), _cited(answer.citations)),)
     if answer.kind in (AnswerKind.STATUTE, AnswerKind.LOOKUP):
         return (_article_reply(answer, full_text=full_text),)
@@ -47,10 +48,23 @@ def render_answer(answer: Answer, knowledge: KnowledgeBase, *, full_text: bool =
         law, number = answer.requested
         statute = library.resolve(law)
         if statute is None:
-            return (Reply(texts.LAW_NOT_LOADED.format(law=short_law_title(law), number=numeral(number))),)
+            return (not_loaded_reply(law, number, knowledge),)
         text = texts.NO_ARTICLE.format(law=statute.short_title, number=numeral(number), count=len(statute.articles))
         return (Reply(text),)
     return (Reply(texts.UNKNOWN, (Button(texts.OFFER_HUMAN, "human"), Button(texts.SEE_MENU, "menu"))),)
+
+
+def not_loaded_reply(law: str, number: int, knowledge: KnowledgeBase) -> Reply:
+    """An article whose text is not loaded: where its official text is published."""
+    return Reply(texts.LAW_NOT_LOADED.format(law=short_law_title(law), number=numeral(number),
+                                             where=knowledge.library.where_published(law)))
+
+
+def _published_lines(citations: tuple[Citation, ...], knowledge: KnowledgeBase) -> str:
+    """For each cited rule whose text is not loaded, where its official text is published."""
+    library = knowledge.library
+    missing = dict.fromkeys(short_law_title(c.law) for c in citations if not library.article(c.law, c.article))
+    return "".join("\n" + texts.PUBLISHED_AT.format(law=law, where=library.where_published(law)) for law in missing)
 
 
 def _quote_line(citations: tuple[Citation, ...], knowledge: KnowledgeBase) -> str:

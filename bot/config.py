@@ -437,6 +437,8 @@ def _section_type(name: str) -> type:
 
 
 def _environment_overrides(section: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """Settings given in the environment; a relative path there is relative to the current folder (the
+    shell's), not to the config file's."""
     found: dict[str, str] = {}
     for key in (f.name for f in dataclasses.fields(_section_type(section))):
         env_name = f"WEIQUAN_{section}_{key}".upper()
@@ -445,6 +447,10 @@ def _environment_overrides(section: str, environ: Mapping[str, str]) -> dict[str
     for env_name, (alias_section, key) in ENV_ALIASES.items():
         if alias_section == section and environ.get(env_name):
             found[key] = environ[env_name]
+    hints = typing.get_type_hints(_section_type(section))
+    for key, value in found.items():
+        if hints[key] is Path or hints[key] == tuple[Path, ...]:
+            found[key] = os.pathsep.join(str(Path(part).expanduser().absolute()) for part in value.split(os.pathsep))
     return found
 
 

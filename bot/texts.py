@@ -31,7 +31,8 @@ STATUTE_MATCH = "这个问题可以参考下面这条规定：\n{citation}\n{tex
 ARTICLE_TEXT = "{citation}\n{text}"
 ARTICLE_TRUNCATED = "……（条文较长，回复“全文”查看完整内容）"
 NO_ARTICLE = "《{law}》没有第{number}条（这部法规共{count}条）。请核对条号后再查。"
-LAW_NOT_LOADED = "《{law}》第{number}条的原文暂未收录，您可以在国家法律法规数据库查阅。"
+LAW_NOT_LOADED = "《{law}》第{number}条的原文暂未收录，官方文本见{where}。"
+PUBLISHED_AT = "《{law}》的官方文本见{where}。"
 NO_CONTEXT_FOR_FULL_TEXT = "请先提一个问题，或者直接输入要查的法条，例如“消法第55条”。"
 CITED_NOT_LOADED = "（原文暂未收录）"
 

@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import texts
-from bot.answer_replies import citation_text, numeral, render_answer
+from bot.answer_replies import citation_text, not_loaded_reply, render_answer
 from bot.core.dialogs import Outcome, Turn
 from bot.core.messages import CitedArticle, Reply
 from bot.numbers import parse_count
 from bot.services import Services
 from handlers.escalation import hand_off_unsure
 from knowledge.base import Answer, AnswerKind
-from knowledge.statutes import short_law_title
 
 UNSURE_LIMIT = 2
 """No answer twice in a row (only suggestions, or not known) hands the citizen to a person."""
@@ -108,7 +107,7 @@ async def show_full_text(turn: Turn) -> Outcome:
         article = services.knowledge.library.article(law, number)
         citation = citation_text(law, number)
         if article is None:
-            replies.append(Reply(texts.LAW_NOT_LOADED.format(law=short_law_title(law), number=numeral(number))))
+            replies.append(not_loaded_reply(law, number, services.knowledge))
         else:
             replies.append(Reply(texts.ARTICLE_TEXT.format(citation=citation, text=article.text),
                                  citations=(CitedArticle(article.law, number),)))

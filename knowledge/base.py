@@ -270,14 +270,17 @@ def load_lexicon(data_dir: Path = DATA_DIR) -> Lexicon:
     return Lexicon(expansions, stopwords, characters, variants)
 
 
-def load_law_aliases(data_dir: Path = DATA_DIR) -> dict[str, str]:
+def load_law_table(data_dir: Path = DATA_DIR) -> tuple[dict[str, str], dict[str, str]]:
+    """laws.toml: the names people use for a statute, and where cited rules are officially published."""
     raw = tomllib.loads((data_dir / "laws.toml").read_text(encoding="utf-8"))
-    return dict(raw.get("aliases", {}))
+    published = {rule["title"]: rule["published"] for rule in raw.get("cited_rules", []) if "published" in rule}
+    return dict(raw.get("aliases", {})), published
 
 
 def load_statutes(laws: Sequence[str], statute_dirs: Sequence[Path], data_dir: Path = DATA_DIR) -> StatuteLibrary:
     statutes: list[Statute] = load_bundled(laws) + load_statute_dirs(statute_dirs)
-    return StatuteLibrary(statutes, load_law_aliases(data_dir))
+    aliases, published = load_law_table(data_dir)
+    return StatuteLibrary(statutes, aliases, published)
 
 
 def load_knowledge(

@@ -160,10 +160,16 @@ def load_statute_dirs(folders: Iterable[Path]) -> list[Statute]:
     return statutes
 
 
+DEFAULT_PUBLISHED = "国家法律法规数据库（flk.npc.gov.cn）"
+"""Where laws, administrative regulations and judicial interpretations are officially published."""
+
+
 class StatuteLibrary:
     """All loaded statutes, looked up by full title, short title or a common alias."""
 
-    def __init__(self, statutes: Iterable[Statute], aliases: dict[str, str] | None = None) -> None:
+    def __init__(self, statutes: Iterable[Statute], aliases: dict[str, str] | None = None,
+                 published: dict[str, str] | None = None) -> None:
+        self._published = {short_law_title(title): place for title, place in (published or {}).items()}
         self._by_title: dict[str, Statute] = {}
         for statute in statutes:
             previous = self._by_title.get(statute.short_title)
@@ -175,6 +181,11 @@ class StatuteLibrary:
 
     def __iter__(self):
         return iter(self._by_title.values())
+
+    def where_published(self, name: str) -> str:
+        """Where a rule's official text is published (for a citation whose text is not loaded)."""
+        title = short_law_title(self._aliases.get(name, name))
+        return self._published.get(title, DEFAULT_PUBLISHED)
 
     def __len__(self) -> int:
         return len(self._by_title)

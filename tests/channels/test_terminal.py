@@ -50,3 +50,14 @@ async def test_a_user_who_comes_back_days_later_is_not_confused(runtime):
         await session.execute(update(ConversationRow).values(updated_at=datetime.now(UTC) - timedelta(days=3)))
     screen = await converse(runtime, ["网购的东西收到七天内能无理由退货吗"])
     assert "第二十五条" in screen
+
+
+async def test_a_rule_whose_text_is_not_loaded_says_where_its_official_text_is(runtime):
+    """The default setup carries the laws, not the 部门规章: the citizen is sent to the publisher's site."""
+    screen = await converse(runtime, ["商家标价和收银台收的钱不一样，多收的能退回来吗", "全文"])
+    assert "《明码标价和禁止价格欺诈规定》的官方文本见国家市场监督管理总局网站（www.samr.gov.cn）" in screen
+    assert "条的原文暂未收录，官方文本见国家市场监督管理总局网站" in screen
+    library = runtime.services.knowledge.library
+    online_rules = "最高人民法院关于审理网络消费纠纷案件适用法律若干问题的规定（一）"
+    assert library.where_published(online_rules).startswith("最高人民法院网站")
+    assert library.where_published("中华人民共和国食品安全法实施条例") == "国家法律法规数据库（flk.npc.gov.cn）"
