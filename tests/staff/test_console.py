@@ -378,6 +378,10 @@ async def test_case_work_filters_actions_audit_and_export(http, runtime):
     assert ("accept", f"case:{complaint.id}") in actions and ("view", f"case:{report.id}") in actions
     dashboard = await chief.client.get("/staff/dashboard")
     assert dashboard.status_code == 200 and dashboard.text.count("<svg") >= 4
+    assert "/staff/export.xlsx" in dashboard.text
+    agents_view = await agent.client.get("/staff/dashboard")
+    assert agents_view.status_code == 200 and "/staff/export" not in agents_view.text, "no buttons they cannot use"
+    assert (await agent.client.get("/staff/export.xlsx")).status_code == 403
     export = await chief.client.get("/staff/export.xlsx")
     workbook = openpyxl.load_workbook(io.BytesIO(export.content))
     assert workbook.sheetnames == ["汇总", "案件明细"]

@@ -11,12 +11,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from matplotlib.text import Text
 from openpyxl import load_workbook
 
 from bot.complaints.models import CaseGroupRow, CasePartyRow, CaseRow, CaseStepRow
 from bot.db import create_session_factory
-from bot.staff import reports
-from bot.staff.charts import chart_svgs
+from bot.staff import charts, reports
+from bot.staff.charts import Chart, chart_svgs
 from bot.staff.reports import Summary, export_csv, export_rows, read_cases, summarize
 from bot.staff.xlsx_export import export_xlsx
 from bot.texts import REPORT_COLUMNS as COLUMNS
@@ -228,3 +229,9 @@ async def test_a_business_name_with_math_markup_is_drawn_as_plain_text(runtime, 
     charts = chart_svgs(summary, department_names)
     assert "<svg" in charts["hotspots"]
     assert load_workbook(io.BytesIO(export_xlsx([], summary, charts))).sheetnames == ["汇总", "案件明细"]
+
+
+def test_every_chart_text_is_readable_at_the_size_the_console_shows_it():
+    chart = Chart("标题", ("a", "b"), ("一个很长的部门名称用来测试", "乙"), (3, 5), horizontal=True)
+    sizes = [text.get_fontsize() for text in charts._figure(chart).findobj(Text) if text.get_text()]
+    assert sizes and min(sizes) >= charts.TEXT_POINTS >= 11

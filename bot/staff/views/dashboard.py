@@ -22,6 +22,8 @@ FIRST_DAY = date(2000, 1, 1)
 """No case is older; also keeps date arithmetic away from year 1 (0001-01-01 minus a year overflows)."""
 MEDIA_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 """The export kinds and their content types."""
+EXPORT_ROLE = "supervisor"
+"""Exports carry every case of a range: supervisors and admins only; others are not shown the buttons."""
 
 
 @staff_view(role="viewer")
@@ -34,11 +36,11 @@ async def dashboard(call: StaffRequest) -> Response:
         charts = await render_pool.chart_svgs(summary, names)
     except render_pool.RenderFailed:
         return HTMLResponse(texts.REPORT_RENDER_FAILED, status_code=503)
-    return call.render("dashboard.html", summary=summary, charts=charts,
+    return call.render("dashboard.html", summary=summary, charts=charts, can_export=call.staff.can(EXPORT_ROLE),
                        start=start.isoformat(), end=end.isoformat(), department_names=names)
 
 
-@staff_view(role="supervisor")
+@staff_view(role=EXPORT_ROLE)
 async def export(call: StaffRequest) -> Response:
     """The cases of a range as CSV or xlsx; the audit log records the export once the file exists."""
     kind = call.request.path_params["kind"]
