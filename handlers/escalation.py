@@ -9,7 +9,7 @@ from bot import texts
 from bot.answer_replies import render_answer
 from bot.core.dialogs import Outcome, Turn
 from bot.core.messages import MessageKind, Reply
-from bot.core.transcript import RECENT_SLOT
+from bot.core.transcript import recent_lines
 from bot.services import Services
 from bot.staff import duty, queue
 from bot.staff.queue import ACTIVE_STEP
@@ -117,10 +117,10 @@ async def queue_for_person(turn: Turn, reason: str, *, case_id: int | None = Non
     now = datetime.now(UTC)
     contact = await duty.next_contact(turn.db, services.staff, now)
     after_hours = contact is None or contact > now
-    recent = [tuple(item) for item in turn.conversation.slots.get(RECENT_SLOT, [])]
+    recent = recent_lines(turn.conversation.slots)
     said = turn.message.text if turn.message.kind is MessageKind.TEXT else ""
     await queue.open_handoff(turn.db, turn.conversation.user, reason, now,
-                             transcript=[*recent, ("citizen", said)] if said else recent,
+                             transcript=[*recent, ("citizen", said, now)] if said else recent,
                              case_id=case_id, callback=after_hours)
     if not after_hours:
         return texts.HANDOFF_QUEUED

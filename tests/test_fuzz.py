@@ -462,7 +462,7 @@ async def wechat(tmp_path, database_url, knowledge):
     answered "success" at once, and its failure would not show in the response.
     """
     config = make_config(tmp_path, database_url, WEIQUAN_WECHAT_TOKEN=TOKEN, WEIQUAN_WECHAT_APP_ID=APP_ID,
-                         WEIQUAN_WECHAT_AES_KEY=AES_KEY, WEIQUAN_WECHAT_REPLY_BUDGET_SECONDS="120")
+                         WEIQUAN_WECHAT_AES_KEY=AES_KEY, WEIQUAN_WECHAT_REPLY_BUDGET_SECONDS="4.5")
     runtime = await start_runtime(config, knowledge=knowledge)
     try:
         app = create_app(config, runtime=runtime)

@@ -142,7 +142,7 @@ class Engine:
             slots = outcome.slots if outcome.slots is not None else conversation.slots
             slots = remember_choices(slots, outcome.replies)
             if conversation.step is None and outcome.next_step is None:  # Q&A, not a form's answers
-                slots = remember_recent(slots, message, outcome.replies)
+                slots = remember_recent(slots, message, outcome.replies, now)
             await save_conversation(session, row, conversation, outcome, slots, now)
             if message.dedup_key:
                 await dedup.store_replies(session, message.dedup_key, outcome.replies)

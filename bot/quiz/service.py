@@ -203,7 +203,7 @@ async def report_question(session: AsyncSession, bank: QuizBank, *, user: UserRe
     attached = texts.QUIZ_REPORT_ATTACHED.format(
         id=question.id, stem=question.stem, options="；".join(question.options),
         key="、".join(question.options[i] for i in sorted(question.answer)), note=note[:500] or texts.NONE)
-    await queue.open_handoff(session, user, "quiz", now, transcript=[("citizen", attached)])
+    await queue.open_handoff(session, user, "quiz", now, transcript=[("citizen", attached, now)])
 
 
 def passed(attempt: QuizAttemptRow, settings: QuizSettings) -> bool | None:

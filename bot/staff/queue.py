@@ -6,6 +6,7 @@ so they reach the citizen's own channel whichever process delivers them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, select, update
@@ -42,7 +43,7 @@ async def current(session: AsyncSession, user: UserRef) -> HandoffRow | None:
 
 async def open_handoff(
     session: AsyncSession, user: UserRef, reason: str, now: datetime, *,
-    transcript: list[tuple[str, str]] = (), case_id: int | None = None, callback: bool = False,
+    transcript: Sequence[tuple[str, str, datetime | None]] = (), case_id: int | None = None, callback: bool = False,
 ) -> HandoffRow:
     """Queue the user for a person; an open hand-off is reused (and made more urgent if needed).
 
@@ -58,8 +59,8 @@ async def open_handoff(
                          callback=callback)
     session.add(handoff)
     await session.flush()
-    for sender, text in transcript:
-        session.add(HandoffMessageRow(handoff_id=handoff.id, sender=sender, text=text, created_at=now))
+    for sender, text, at in transcript:  # each line at its own time (lines kept without one: now)
+        session.add(HandoffMessageRow(handoff_id=handoff.id, sender=sender, text=text, created_at=at or now))
     return handoff
 
 
@@ -89,11 +90,43 @@ async def waiting(session: AsyncSession, staff: StaffUser | None = None) -> list
     """The queue, most urgent first: as `staff` may see it (no conversation with a reporter below
     REPORTER_ROLE, no other county's case for county staff), or all of it when nobody is named."""
     query = select(HandoffRow).where(HandoffRow.status == "waiting")
-    if staff is not None and not staff.can(REPORTER_ROLE):
-        query = query.where(~_tied_to_report())
-    if staff is not None and staff.county is not None:
-        query = query.where(~_tied_to_other_county(staff.county))
+    if staff is not None:
+        query = _visible_to(query, staff)
     return list((await session.scalars(query.order_by(HandoffRow.priority, HandoffRow.id))).all())
+
+
+def _visible_to(query, staff: StaffUser):
+    """Only what `staff` may see: no conversation with a reporter below REPORTER_ROLE (Art. 33), no other
+    county's case for county staff."""
+    if not staff.can(REPORTER_ROLE):
+        query = query.where(~_tied_to_report())
+    if staff.county is not None:
+        query = query.where(~_tied_to_other_county(staff.county))
+    return query
+
+
+async def recently_closed(session: AsyncSession, staff: StaffUser, limit: int = 20) -> list[HandoffRow]:
+    """Ended hand-offs, newest first, as `staff` may see them: read again after the citizen left."""
+    query = _visible_to(select(HandoffRow).where(HandoffRow.status == "closed"), staff)
+    return list((await session.scalars(query.order_by(HandoffRow.closed_at.desc()).limit(limit))).all())
+
+
+REQUEST_MIN_CHARS = 6
+"""Shorter lines (转人工, 我要投诉) say that they want a person, not what about."""
+
+
+async def requests_of(session: AsyncSession, handoffs: Sequence[HandoffRow]) -> dict[int, str]:
+    """What each citizen wants: the last thing they said of some length (else the last thing they said),
+    for the queue to show its first words."""
+    rows = await session.execute(
+        select(HandoffMessageRow.handoff_id, HandoffMessageRow.text)
+        .where(HandoffMessageRow.handoff_id.in_([h.id for h in handoffs]), HandoffMessageRow.sender == "citizen")
+        .order_by(HandoffMessageRow.id))
+    found: dict[int, str] = {}
+    for handoff_id, text in rows:
+        if len(text.strip()) >= REQUEST_MIN_CHARS or len(found.get(handoff_id, "")) < REQUEST_MIN_CHARS:
+            found[handoff_id] = text.strip()
+    return found
 
 
 async def mine(session: AsyncSession, staff: StaffUser) -> list[HandoffRow]:

@@ -16,7 +16,7 @@ from bot import texts
 from bot.app import create_app
 from bot.complaints.models import CaseRow
 from bot.core.messages import Reply
-from bot.core.tables import OutboxRow
+from bot.core.tables import ConversationRow, OutboxRow
 from bot.db import create_session_factory
 from bot.runtime import start_runtime
 from bot.staff.auth import add_staff, failure_delay
@@ -245,6 +245,41 @@ async def test_a_hand_off_from_request_to_close(http, runtime):
     assert "结束本次人工服务" in await citizen_updates(http, "w-1")
     answer = await citizen_says(http, "w-1", text="网购的衣服七天内能退吗")
     assert "依据" in answer[0]["text"], "after the hand-off the bot answers again"
+
+
+async def test_the_desk_shows_what_the_citizen_wants_when_each_line_was_said_and_keeps_closed_chats(http, runtime):
+    await create_staff(runtime, "agent5", "agent")
+    for answer in (*COMPLAINT_ANSWERS, "确认"):
+        await citizen_says(http, "w-desk", text=answer)
+    await citizen_says(http, "w-desk", text="健身房老板跑路了，预付的三千块钱怎么要回来")
+    earlier = datetime.now(UTC) - timedelta(hours=3)
+    async with create_session_factory(runtime.database).begin() as session:
+        row = await session.scalar(select(ConversationRow).where(ConversationRow.external_id == "api:w-desk"))
+        recent = [[speaker, text, earlier.isoformat()] for speaker, text, _at in row.slots["recent"]]
+        await session.execute(update(ConversationRow).where(ConversationRow.id == row.id)
+                              .values(slots={**row.slots, "recent": recent}, version=row.version + 1))
+    await citizen_says(http, "w-desk", text="转人工")
+    agent = browser(http)
+    await agent.log_in("agent5")
+    (waiting,) = (await agent.client.get("/staff/api/queue")).json()["waiting"]
+    assert waiting["request"].startswith("健身房老板跑路了") and waiting["ticket"] is None
+    await agent.post(f"/staff/handoffs/{waiting['id']}/claim")
+    page = await agent.client.get(f"/staff/handoffs/{waiting['id']}")
+    (case,) = (await session_cases(runtime))
+    assert f'href="/staff/cases/{case.ticket}"' in page.text, "the citizen's cases are one click away"
+    messages = (await agent.client.get(f"/staff/api/handoffs/{waiting['id']}/messages")).json()["messages"]
+    local = earlier.astimezone(runtime.services.staff.timezone).strftime("%m-%d %H:%M")
+    assert messages[0]["at"].startswith(local) and messages[-1]["at"] != messages[0]["at"]
+    await citizen_says(http, "w-desk", text="好的谢谢，结束人工")
+    closed = (await agent.client.get("/staff/api/queue")).json()["closed"]
+    assert [h["id"] for h in closed] == [waiting["id"]]
+    again = (await agent.client.get(f"/staff/api/handoffs/{waiting['id']}/messages")).json()["messages"]
+    assert again[-1]["text"] == "好的谢谢，结束人工", "the agent reads the chat after the citizen ended it"
+
+
+async def session_cases(runtime) -> list[CaseRow]:
+    async with create_session_factory(runtime.database)() as session:
+        return list((await session.scalars(select(CaseRow))).all())
 
 
 async def test_an_unknown_hand_off_action_changes_nothing(http, runtime):

@@ -12,14 +12,18 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from bot import texts
+from bot.complaints import service as complaints
 from bot.complaints.models import CaseRow
+from bot.core.messages import UserRef
 from bot.db import as_utc
 from bot.numbers import parse_count
 from bot.staff import escalations, queue
+from bot.staff.auth import REPORTER_ROLE
 from bot.staff.models import EscalationRow, HandoffRow
 from bot.staff.views.base import NOT_FOUND, StaffRequest, back, staff_view
 
 HANDOFF_ACTIONS = ("reply", "close")
+REQUEST_PREVIEW_CHARS = 40
 
 
 async def escalation_department(session: AsyncSession, request: Request):
@@ -54,15 +58,23 @@ async def queue_json(call: StaffRequest) -> Response:
     async with call.sessions() as session:
         waiting = await queue.waiting(session, call.staff)
         mine = await queue.mine(session, call.staff)
+        closed = await queue.recently_closed(session, call.staff)
         raised = await escalations.visible_to(session, call.staff)
-        tickets = {c.id: c.ticket for c in (await session.scalars(
-            select(CaseRow).where(CaseRow.id.in_([e.case_id for e in raised])))).all()}
+        requests = await queue.requests_of(session, [*waiting, *mine, *closed])
+        case_ids = {e.case_id for e in raised} | {h.case_id for h in (*waiting, *mine, *closed) if h.case_id}
+        found = await session.execute(select(CaseRow.id, CaseRow.ticket).where(CaseRow.id.in_(case_ids)))
+        tickets = dict(found.all())
     flagged = sum(1 for h in waiting if h.supervisor_notified_at) if call.staff.can("supervisor") else 0
+
+    def listed(handoffs: list[HandoffRow]) -> list[dict[str, Any]]:
+        return [_handoff_json(h, call.at, requests.get(h.id, ""), tickets.get(h.case_id)) for h in handoffs]
+
     return JSONResponse({
         "escalations": [{"id": e.id, "reason": e.reason, "level": e.level, "ticket": tickets.get(e.case_id)}
                         for e in raised],
-        "waiting": [_handoff_json(h, call.at) for h in waiting],
-        "mine": [_handoff_json(h, call.at) for h in mine],
+        "waiting": listed(waiting),
+        "mine": listed(mine),
+        "closed": listed(closed),
         "unclaimed_too_long": flagged,
     })
 
@@ -99,8 +111,11 @@ async def handoff_page(call: StaffRequest) -> Response:
         handoff = await session.get(HandoffRow, int(call.request.path_params["handoff_id"]))
         if handoff is None:
             return HTMLResponse(texts.NOT_FOUND, status_code=404)
+        citizen = UserRef(handoff.channel, handoff.external_id)
+        cases = [case for case in await complaints.cases_of(session, citizen, limit=20)
+                 if case.kind != "report" or call.staff.can(REPORTER_ROLE)]  # who reported: Art. 33
         await call.audit(session, "view", f"handoff:{handoff.id}")
-    return call.render("handoff.html", handoff=handoff)
+    return call.render("handoff.html", handoff=handoff, cases=cases)
 
 
 @staff_view(role="viewer", department=handoff_department,
@@ -114,7 +129,7 @@ async def handoff_messages(call: StaffRequest) -> Response:
         messages = await queue.transcript(session, handoff, parse_count(after, max_digits=18) or 0)
     return JSONResponse({"messages": [
         {"id": m.id, "sender": m.sender, "text": m.text,
-         "at": as_utc(m.created_at).astimezone(call.zone).strftime("%H:%M:%S")}
+         "at": as_utc(m.created_at).astimezone(call.zone).strftime("%m-%d %H:%M:%S")}
         for m in messages
     ]})
 
@@ -143,11 +158,14 @@ async def handoff_action(call: StaffRequest) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
-def _handoff_json(handoff: HandoffRow, at: datetime) -> dict[str, Any]:
+def _handoff_json(handoff: HandoffRow, at: datetime, request: str, ticket: str | None) -> dict[str, Any]:
+    """A queue row: who waits how long for what (the first words of what they said), about which case."""
     waited = at - as_utc(handoff.created_at)
     return {
         "id": handoff.id, "reason": handoff.reason, "priority": handoff.priority, "channel": handoff.channel,
         "callback": handoff.callback, "waiting_since": texts.WAITED.format(minutes=int(waited.total_seconds() // 60)),
+        "request": request[:REQUEST_PREVIEW_CHARS] + ("…" if len(request) > REQUEST_PREVIEW_CHARS else ""),
+        "ticket": ticket,
     }
 
 
