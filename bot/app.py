@@ -24,6 +24,7 @@ from bot.channels.base import Channel
 from bot.channels.registry import CHANNELS
 from bot.config import Config, find_config_file, load_config
 from bot.core import retention
+from bot.gaps import live
 from bot.runtime import Runtime, configure_logging, start_runtime
 from bot.staff import render_pool
 from bot.staff import views as staff_views
@@ -47,6 +48,7 @@ def create_app(config: Config, *, runtime: Runtime | None = None) -> Starlette:
         sessions = holder["runtime"].sessions
         loops = [run_forever(sessions, holder["runtime"].services.staff),
                  retention.run_forever(sessions, retention_of(config)),
+                 live.follow_approved(sessions, config, holder["runtime"].services.knowledge),
                  *(loop for channel in channels for loop in channel.loops())]
         background = [asyncio.create_task(loop) for loop in loops]
         try:

@@ -323,24 +323,15 @@ def run_telegram_poll(_args, config: Config, _path) -> int:
 def run_kb_check(_args, config: Config, _path) -> int:
     from bot.knowledge_setup import load_knowledge_base
     from knowledge.base import DATA_DIR
-    from knowledge.check import (
-        check_citations,
-        check_facts,
-        check_openers,
-        check_phrasings,
-        check_quotes,
-        load_cited_rules,
-    )
+    from knowledge.check import check_citations, check_entries, check_quotes, load_cited_rules
     from knowledge.claims import check_claims
 
     knowledge = load_knowledge_base(config)
     cited_rules = load_cited_rules(DATA_DIR / "laws.toml")
-    problems, against_text = check_citations(knowledge.faq, knowledge.library, cited_rules)
-    quote_problems, quotes = check_quotes(knowledge.faq, knowledge.library)
-    problems += quote_problems
-    problems += check_phrasings(knowledge.faq, knowledge.normalizer.clean)
-    problems += check_openers(knowledge.faq)
-    problems += check_facts(knowledge.faq, knowledge.facts.names)
+    problems = check_entries(knowledge.faq, knowledge.library, knowledge.normalizer.clean, knowledge.facts.names,
+                             cited_rules)
+    against_text = check_citations(knowledge.faq, knowledge.library, cited_rules)[1]
+    quotes = check_quotes(knowledge.faq, knowledge.library)[1]
     counts = {name: rule.articles for name, rule in cited_rules.items()}
     claim_problems, quoted = check_claims(knowledge.claims, knowledge.library, counts)
     problems += claim_problems

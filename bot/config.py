@@ -86,6 +86,8 @@ class KnowledgeSection:
     long_question_chars: int = 60
     long_question_factor: float = 0.7
     max_suggestions: int = 3
+    reload_seconds: int = 15
+    """How often each worker looks for FAQ entries newly approved in the console."""
 
 
 @dataclass(frozen=True)
@@ -373,6 +375,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "knowledge.long_question_chars": (1, 100_000),
     "knowledge.long_question_factor": (0, 1),
     "knowledge.max_suggestions": (0, 10),
+    "knowledge.reload_seconds": (1, 3600),
     "complaints.draft_expiry_days": (1, 365),
     "complaints.group_window_days": (1, 365),
     "complaints.group_min_cases": (2, 1000),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import Config
@@ -13,8 +14,9 @@ from knowledge.quiz_generator import generate
 from knowledge.statutes import bundled_database
 
 
-def load_knowledge_base(config: Config) -> KnowledgeBase:
-    """The knowledge base as configured; the index is built here, once per process."""
+def load_knowledge_base(config: Config, extra_faq: Sequence[tuple[str, str]] = ()) -> KnowledgeBase:
+    """The knowledge base as configured (with `extra_faq`: approved drafts as (name, TOML text)); the index
+    is built here, once per process, or loaded from the cache another process built for the same inputs."""
     section = config.knowledge
     thresholds = Thresholds(
         answer=section.answer_threshold,
@@ -30,6 +32,7 @@ def load_knowledge_base(config: Config) -> KnowledgeBase:
         statute_dirs=section.statute_dirs,
         thresholds=thresholds,
         cache_dir=config.app.data_dir / "cache",
+        extra_faq=extra_faq,
     )
 
 

@@ -5,17 +5,23 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from bot import texts
 from bot.answer_replies import citation_text, not_loaded_reply, render_answer
 from bot.core.dialogs import Outcome, Turn
 from bot.core.messages import CitedArticle, Reply
+from bot.gaps import service as gaps
 from bot.numbers import parse_count
 from bot.services import Services
 from handlers.escalation import hand_off_unsure
 from knowledge.base import Answer, AnswerKind
 
+GAPS = {AnswerKind.UNKNOWN: "unknown", AnswerKind.SUGGEST: "suggested"}
+"""Answers that show a gap in the knowledge base: the question is kept (masked) for the gap report."""
+GAP_MIN_CHARS = 4
+"""Shorter messages (？, 嗯嗯) are not questions a new entry could answer."""
 UNSURE_LIMIT = 2
 """No answer twice in a row (only suggestions, or not known) hands the citizen to a person."""
 
@@ -66,6 +72,9 @@ async def answer_question(turn: Turn) -> Outcome:
         notes.append(Reply(texts.TOO_LONG.format(limit=services.max_text_chars)))
     context = {} if turn.conversation.idle else turn.conversation.slots.get("qa", {})
     answer = _answer(turn, text, last_law)
+    if answer.kind in GAPS and len(text) >= GAP_MIN_CHARS:
+        gaps.record(turn.db, channel=turn.conversation.user.channel, text=text, outcome=GAPS[answer.kind],
+                    confidence=answer.confidence, now=datetime.now(UTC))
     outcome = _outcome(answer, services, turn.conversation.slots, notes)
     unsure = context.get("unsure", 0) + 1 if answer.kind in (AnswerKind.UNKNOWN, AnswerKind.SUGGEST) else 0
     outcome.slots["qa"]["unsure"] = 0 if unsure >= UNSURE_LIMIT else unsure

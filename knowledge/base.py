@@ -129,6 +129,11 @@ class KnowledgeBase:
         """What each entry is about: its keywords and short phrasings (a story's incidental words, 星期 or
         钱包, do not make an entry about them)."""
 
+    def take_over(self, newer: KnowledgeBase) -> None:
+        """Become `newer` (built apart, e.g. with newly approved entries): every holder of this object
+        answers from it from the next question on, without a restart."""
+        self.__dict__.update(newer.__dict__)
+
     def faq_entry(self, entry_id: str) -> FaqEntry | None:
         return self._faq_by_id.get(entry_id)
 
@@ -290,10 +295,12 @@ def load_knowledge(
     thresholds: Thresholds,
     cache_dir: Path | None = None,
     data_dir: Path = DATA_DIR,
+    extra_faq: Sequence[tuple[str, str]] = (),
 ) -> KnowledgeBase:
-    """Load every source and build the index once (or load it from the cache); read-only after."""
+    """Load every source and build the index once (or load it from the cache); read-only after.
+    `extra_faq` are (name, TOML text) pairs in the FAQ files' format, e.g. entries approved in the console."""
     library = load_statutes(laws, statute_dirs, data_dir)
-    sources = read_faq_dir(data_dir / "faq")
+    sources = read_faq_dir(data_dir / "faq") + [(Path(name), text.encode("utf-8")) for name, text in extra_faq]
     faq_key = fingerprint([Path(faq_module.__file__).read_bytes(),
                            *(part for path, data in sources for part in (str(path), data))])
     faq = load_or_build(cache_dir, "faq", faq_key, lambda: parse_faq_sources(sources))  # TOML parsing: 0.4 s

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,4 +121,15 @@ def check_facts(entries: Iterable[FaqEntry], known: frozenset[str]) -> list[str]
             problems.append(f"{entry.id} ({entry.source}): unknown fact {name!r} (see facts.toml)")
         for name in sorted(entry.needs & entry.excludes):
             problems.append(f"{entry.id} ({entry.source}): fact {name!r} both needed and excluded")
+    return problems
+
+
+def check_entries(entries: Sequence[FaqEntry], library: StatuteLibrary, clean: Callable[[str], str],
+                  fact_names: frozenset[str], cited_rules: dict[str, CitedRule]) -> list[str]:
+    """Every problem `weiquan kb check` finds with FAQ entries: citations, quotes, phrasings, openers, facts."""
+    problems, _checked = check_citations(entries, library, cited_rules)
+    problems += check_quotes(entries, library)[0]
+    problems += check_phrasings(entries, clean)
+    problems += check_openers(entries)
+    problems += check_facts(entries, fact_names)
     return problems

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from bot.staff.views import bulletins, cases, dashboard, inbox, rota, signin
+from bot.staff.views import bulletins, cases, dashboard, gaps, inbox, rota, signin
 
 ROUTES: list[Route] = [
     *signin.ROUTES, *inbox.ROUTES, *cases.ROUTES, *dashboard.ROUTES, *bulletins.ROUTES, *rota.ROUTES,
+    *gaps.ROUTES,
 ]
