@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from bot import texts
 from bot.complaints import service
+from bot.complaints.form import promised_deadline
 from bot.complaints.models import CaseRow
 from bot.complaints.numbering import TICKET_PATTERN, normalize_ticket
 from bot.complaints.parsing import phone_last4
@@ -13,7 +14,6 @@ from bot.core.dialogs import Outcome, Turn
 from bot.core.messages import Reply
 from bot.db import as_utc
 from bot.services import Services
-from handlers.complaint import promised_deadline
 from handlers.limits import refused_for_now
 
 VERIFY_STEP = "status.verify"

@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 from bot import texts
 from bot.app import create_app
 from bot.complaints import parsing
+from bot.complaints.form import DEMANDS
 from bot.complaints.jurisdiction import CITY_CODE, Business, Department, Jurisdiction
 from bot.complaints.numbering import SYMBOLS, TICKET_PATTERN, new_ticket, normalize_ticket
 from bot.config import load_config
@@ -41,7 +42,7 @@ from bot.core.forms import Invalid
 from bot.core.messages import IncomingMessage, MessageKind, UserRef
 from bot.runtime import start_runtime
 from bot.services import build_services
-from handlers.complaint import DEMANDS, complaint_form
+from handlers.complaint import complaint_form
 from knowledge.base import DATA_DIR, load_statutes
 from knowledge.claims import ClaimBook, load_claims
 from tests.conftest import INTEGRATION, PROJECT_ROOT, make_config

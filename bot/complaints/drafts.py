@@ -1,6 +1,6 @@
 """What a confirmed complaint or report form hands to the service: typed, one draft per case to file.
 
-The form's slots are the dialog's business (handlers/complaint.py); the service sees only these, so a
+The form's slots are the form's business (bot/complaints/form.py); the service sees only these, so a
 report can never be filed with a complaint's fields, nor a slot name mistyped.
 """
 

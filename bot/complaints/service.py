@@ -103,7 +103,7 @@ async def file(
     complaint = next((row for row in rows if row.kind == "complaint" and row.status == "received"), None)
     flagged = await _group(session, complaint, now, settings) if complaint else False
     await session.flush()
-    return Filing(tuple(_filed(row, settings) for row in rows), flagged, complaint.id if flagged else None)
+    return Filing(tuple(filed_case(row, settings) for row in rows), flagged, complaint.id if flagged else None)
 
 
 async def _new_case(session: AsyncSession, draft: CaseDraft, *, user: UserRef, now: datetime,
@@ -147,7 +147,8 @@ async def _new_case(session: AsyncSession, draft: CaseDraft, *, user: UserRef, n
     return row
 
 
-def _filed(row: CaseRow, settings: CaseSettings) -> FiledCase:
+def filed_case(row: CaseRow, settings: CaseSettings) -> FiledCase:
+    """What the citizen is told about a filed case: its ticket, department, current step and due day."""
     department = settings.jurisdiction.by_code(row.department_code or "")
     return FiledCase(row.ticket, row.kind, department.name if department else None, row.due_on, row.due_provisional,
                      step=row.step, referred=row.status == "referred", anonymous=row.anonymous, online=row.online)
@@ -232,6 +233,10 @@ def _requester(user: UserRef) -> str:
     return f"{user.channel}:{user.external_id}"
 
 
+INTAKE_CHANNELS = {"desk": "现场", "phone": "电话", "visit": "来访"}
+"""Where staff took a case in person (Measures Art. 9: written down by staff); the citizen is reached by phone."""
+
+
 async def history(session: AsyncSession, case: CaseRow) -> list[CaseEventRow]:
     return list(
         (await session.scalars(
@@ -251,7 +256,9 @@ async def change_status(
     notice = Reply(texts.STATUS_CHANGED.format(ticket=case.ticket, status=label))
     fields = {"ticket": case.ticket, "status": label,
               "time": now.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")}
-    outbox.push(session, UserRef(case.channel, case.external_id), [notice], now=now, case_id=case.id, notice=fields)
+    unreachable = texts.CALL_BACK if case.channel in INTAKE_CHANNELS else ""
+    outbox.push(session, UserRef(case.channel, case.external_id), [notice], now=now, case_id=case.id, notice=fields,
+                unreachable=unreachable)
     await session.flush()
 
 

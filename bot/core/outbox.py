@@ -19,15 +19,17 @@ log = logging.getLogger(__name__)
 
 def push(
     session: AsyncSession, user: UserRef, replies: Sequence[Reply], *, now: datetime,
-    case_id: int | None = None, notice: dict | None = None,
+    case_id: int | None = None, notice: dict | None = None, unreachable: str = "",
 ) -> None:
     """Queue replies to a user outside their turn, in the caller's transaction (so they are sent only if it
-    commits). A case's status notice names the case and its fields for channels that need a template."""
+    commits). A case's status notice names the case and its fields for channels that need a template.
+    `unreachable` says why no channel can carry it (a case taken at a desk): it is recorded as failed at
+    once, and staff phone the citizen instead."""
     if not replies:
         return
     session.add(OutboxRow(channel=user.channel, external_id=user.external_id,
                           replies=[reply.to_dict() for reply in replies], created_at=now, attempts=0,
-                          case_id=case_id, notice=notice))
+                          case_id=case_id, notice=notice, failed=bool(unreachable), last_error=unreachable))
 
 
 async def take_pending(session: AsyncSession, user: UserRef, now: datetime, *, limit: int = 20) -> list[Reply]:

@@ -10,12 +10,12 @@ from sqlalchemy import func, select, update
 
 from bot import texts
 from bot.complaints import service
+from bot.complaints.form import MAX_EVIDENCE_ITEMS
 from bot.complaints.models import CaseEventRow, CasePartyRow, CaseRow, StatusCheckFailureRow
 from bot.complaints.numbering import new_ticket
 from bot.core.tables import ConversationRow, OutboxRow
 from bot.db import create_session_factory
 from bot.runtime import start_runtime
-from handlers.complaint import MAX_EVIDENCE_ITEMS
 from tests.conftest import make_config
 from tests.scenarios.chat import COMPLAINT_ANSWERS, Citizen
 

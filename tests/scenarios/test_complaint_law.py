@@ -13,13 +13,13 @@ from sqlalchemy import select
 from bot import texts
 from bot.complaints import service
 from bot.complaints.deadlines import Rule, WorkingCalendar, deadline
+from bot.complaints.form import drafts_of
 from bot.complaints.models import CaseRow
 from bot.core.messages import UserRef
 from bot.db import create_session_factory
 from bot.staff import escalations
 from bot.staff.models import EscalationRow
 from bot.staff.reports import read_cases, summarize
-from handlers.complaint import drafts_of
 from knowledge.base import DATA_DIR, load_statutes
 from knowledge.check import load_cited_rules
 from knowledge.claims import Claim, ClaimBook, check_claims, load_claims
