@@ -301,6 +301,8 @@ COL_FACTS = "经过/线索"
 COL_DEMAND = "诉求"
 COL_MEDIATION = "同意调解"
 COL_EVIDENCE = "证据"
+COL_FIELD = "消费领域"
+FIELD_CORRECT = "更正"
 EVIDENCE_IMAGE = "图片{number}"
 EVIDENCE_PDF = "PDF文件{number}"
 EVIDENCE_PLATFORM = "平台媒体（未下载）"
@@ -431,12 +433,14 @@ REPORT_YES = "是"
 REPORT_NO = "否"
 REPORT_GROUP_CELL = "是（第{group}组）"
 REPORT_COLUMNS = (
-    "编号", "类型", "状态", "承办单位代码", "商家", "诉求", "金额", "登记时间", "受理期限", "期限暂定", "群体投诉",
+    "编号", "类型", "状态", "承办单位代码", "商家", "诉求", "消费领域", "金额", "登记时间", "受理期限", "期限暂定",
+    "群体投诉",
 )
 REPORT_CHART_BY_DAY = "每日登记案件数"
 REPORT_CHART_BY_STATUS = "案件状态分布"
 REPORT_CHART_BY_DEPARTMENT = "各承办单位案件数"
 REPORT_CHART_HOTSPOTS = "案件最多的商家（前10名）"
+REPORT_CHART_BY_FIELD = "各消费领域案件数"
 REPORT_AXIS_DATE = "登记日期"
 REPORT_AXIS_COUNT = "件数"
 REPORT_NO_DATA = "暂无数据"
@@ -454,6 +458,7 @@ REPORT_SECTION_KIND = "按类型"
 REPORT_SECTION_STATUS = "按状态"
 REPORT_SECTION_DEPARTMENT = "按承办单位"
 REPORT_SECTION_DEMAND = "按诉求"
+REPORT_SECTION_FIELD = "按消费领域"
 REPORT_SECTION_HOTSPOTS = "热点商家"
 
 # Telegram (bot/channels/telegram_bot.py)

@@ -97,9 +97,9 @@ def _side_answer(services: Services, text: str) -> tuple[Reply, ...] | None:
 
 async def _file(turn: Turn, data: dict[str, Any], now: datetime) -> Outcome:
     services: Services = turn.services
-    name_key = services.knowledge.normalizer.clean(data["business_name"])
-    filed = await service.file(turn.db, drafts_of(data, name_key), user=turn.conversation.user, now=now,
-                               settings=services.complaints)
+    drafts = drafts_of(data, services.knowledge.normalizer.clean(data["business_name"]),
+                       form.consumer_field_of(data, services.knowledge))
+    filed = await service.file(turn.db, drafts, user=turn.conversation.user, now=now, settings=services.complaints)
     claims = services.knowledge.claims
     replies = tuple(Reply(form.acknowledgement(claims, case)) for case in filed.cases)
     if filed.group_flagged:

@@ -19,6 +19,7 @@ from knowledge.claims import ClaimBook, load_claims
 from knowledge.conversation import ConversationGuard, ConversationIntent, load_conversation
 from knowledge.facts import FactFinder, elapsed_days, load_facts
 from knowledge.faq import Citation, FaqEntry, parse_faq_sources, read_faq_dir
+from knowledge.fields import ConsumerFields, load_fields
 from knowledge.lookup import ReferenceParser
 from knowledge.narrative import MIN_STORY_CHARS, question_clause
 from knowledge.normalize import Lexicon, TextNormalizer, build_pinyin_table
@@ -118,6 +119,7 @@ class KnowledgeBase:
     facts: FactFinder
     conversation: ConversationGuard
     claims: ClaimBook
+    fields: ConsumerFields
     references: ReferenceParser = field(init=False)
 
     def __post_init__(self) -> None:
@@ -335,4 +337,5 @@ def load_knowledge(
     index.mark_exclusions(facts.names)
     conversation = load_conversation(data_dir / "conversation.toml", normalizer.clean)
     claims = ClaimBook(load_claims(data_dir / "claims.toml"), library)
-    return KnowledgeBase(library, faq, normalizer, index, scope, thresholds, facts, conversation, claims)
+    fields = load_fields(data_dir / "consumer_fields.toml")
+    return KnowledgeBase(library, faq, normalizer, index, scope, thresholds, facts, conversation, claims, fields)

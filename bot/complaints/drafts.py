@@ -43,6 +43,8 @@ class CaseDraft:
     accepts_mediation: bool | None = None
     on_behalf: bool = False
     anonymous: bool = False
+    consumer_field: str = "other"
+    """The goods or services category suggested from the complaint's text."""
     warnings: tuple[str, ...] = ()
     """Form slots the citizen was warned about (a date over three years ago …)."""
     party: Party | None = None

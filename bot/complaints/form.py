@@ -24,6 +24,7 @@ from bot.complaints.jurisdiction import Business
 from bot.complaints.parsing import parse_amount, parse_date, parse_phone
 from bot.core.forms import CHOICE_PREFIX, MEDIA_PREFIX, Ask, Form, Invalid
 from bot.core.messages import Button
+from knowledge.base import KnowledgeBase
 from knowledge.claims import ClaimBook
 
 FORM_NAME = "complaint"
@@ -264,7 +265,13 @@ def complaint_form(claims: ClaimBook, zone: ZoneInfo, draft_days: int) -> Form:
 KINDS = {"complaint": ("complaint",), "report": ("report",), "both": ("complaint", "report")}
 
 
-def drafts_of(data: dict[str, Any], name_key: str) -> tuple[CaseDraft, ...]:
+def consumer_field_of(data: Mapping[str, Any], knowledge: KnowledgeBase) -> str:
+    """The consumer field the case's own words are most about (business, platform, facts, violation)."""
+    said = " ".join(str(data.get(slot) or "") for slot in ("business_name", "platform", "facts", "violation"))
+    return knowledge.fields.suggest(knowledge.normalizer.clean(said))
+
+
+def drafts_of(data: dict[str, Any], name_key: str, consumer_field: str = "other") -> tuple[CaseDraft, ...]:
     """The cases a confirmed form files (a complaint, a report, or both), from its slots."""
     business = Business(name=data["business_name"], address=data.get("business_address") or "",
                         online=data.get("online") == "yes", platform=data.get("platform") or "")
@@ -279,6 +286,7 @@ def drafts_of(data: dict[str, Any], name_key: str) -> tuple[CaseDraft, ...]:
             occurred_on=_month_or_day(data.get("occurred_on")),
             amount=Decimal(data["amount"]) if data.get("amount") else None,
             demand=data.get("demand") or "",
+            consumer_field=consumer_field,
             evidence=evidence_items(data.get("evidence")),
             accepts_mediation={"yes": True, "no": False}.get(data.get("mediation")),
             on_behalf=data.get("on_behalf") == "yes",

@@ -57,6 +57,9 @@ class CaseRow(Base):
     occurred_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
     demand: Mapped[str] = mapped_column(String(32), default="")
+    consumer_field: Mapped[str] = mapped_column(String(32), default="other", server_default="other", index=True)
+    """The goods or services category (knowledge/data/consumer_fields.toml), suggested from the text at
+    filing and corrected by staff."""
     evidence: Mapped[list] = mapped_column(JSON, default=list)
     accepts_mediation: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     on_behalf: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -133,6 +133,7 @@ async def _new_case(session: AsyncSession, draft: CaseDraft, *, user: UserRef, n
         occurred_on=draft.occurred_on,
         amount=draft.amount,
         demand=draft.demand,
+        consumer_field=draft.consumer_field,
         evidence=list(draft.evidence),
         accepts_mediation=draft.accepts_mediation,
         on_behalf=draft.on_behalf,
@@ -235,6 +236,12 @@ def _requester(user: UserRef) -> str:
 
 INTAKE_CHANNELS = {"desk": "现场", "phone": "电话", "visit": "来访"}
 """Where staff took a case in person (Measures Art. 9: written down by staff); the citizen is reached by phone."""
+
+
+async def set_consumer_field(session: AsyncSession, case: CaseRow, code: str, *, actor: str, now: datetime) -> None:
+    """Staff correct the suggested consumer field; the change is kept in the case history."""
+    case.consumer_field = code
+    session.add(CaseEventRow(case_id=case.id, created_at=now, status=case.status, note=f"field:{code}", actor=actor))
 
 
 async def history(session: AsyncSession, case: CaseRow) -> list[CaseEventRow]:

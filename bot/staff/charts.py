@@ -106,6 +106,7 @@ def _charts(summary: Summary, department_names: Mapping[str, str]) -> dict[str, 
             horizontal=True,
         ),
         "hotspots": _counts_chart(texts.REPORT_CHART_HOTSPOTS, summary.hotspots, {}, horizontal=True),
+        "by_field": _counts_chart(texts.REPORT_CHART_BY_FIELD, summary.by_field.items(), {}, horizontal=True),
     }
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
 from bot.complaints.models import CaseRow, CaseStepRow
+from knowledge.fields import shipped_labels
 
 TRIAGE = "triage"
 """The by_department key (and export code) of cases still waiting in the triage queue."""
@@ -47,6 +48,7 @@ CASE_COLUMNS = (
     CaseRow.business_name,
     CaseRow.business_key,
     CaseRow.demand,
+    CaseRow.consumer_field,
     CaseRow.amount,
     CaseRow.received_at,
     CaseRow.due_on,
@@ -70,6 +72,8 @@ class Summary:
     by_status: dict[str, int]
     by_department: dict[str, int]
     by_demand: dict[str, int]
+    by_field: dict[str, int]
+    """Cases per consumer field, by the field's name."""
     hotspots: list[tuple[str, int]]
     due_this_week: int
     overdue: int
@@ -139,6 +143,7 @@ def summarize(cases: Cases, *, today: date) -> Summary:
         by_status=_count(row.status for row in rows),
         by_department=_count(row.department_code or TRIAGE for row in rows),
         by_demand=_count(row.demand or texts.REPORT_DEMAND_MISSING for row in rows),
+        by_field=_count(shipped_labels().get(row.consumer_field, row.consumer_field) for row in rows),
         hotspots=_hotspots(rows),
         due_this_week=sum(today <= due <= week_end for due in open_due),
         overdue=sum(due < today for due in open_due),
@@ -213,6 +218,7 @@ def _export_row(row: Row[Any], zone: tzinfo) -> dict[str, object]:
         row.department_code or TRIAGE,
         row.business_name,
         row.demand,
+        shipped_labels().get(row.consumer_field, row.consumer_field),
         row.amount,
         _as_utc(row.received_at).astimezone(zone).replace(tzinfo=None, microsecond=0),
         row.due_on,

@@ -72,6 +72,7 @@ def _summary_lines(summary: Summary, department_names: Mapping[str, str]) -> lis
             {**department_names, TRIAGE: texts.REPORT_TRIAGE_LABEL},
         ),
         (texts.REPORT_SECTION_DEMAND, summary.by_demand.items(), {}),
+        (texts.REPORT_SECTION_FIELD, summary.by_field.items(), {}),
         (texts.REPORT_SECTION_HOTSPOTS, summary.hotspots, {}),
     )
     for title, counts, labels in tables:

@@ -24,7 +24,7 @@ DESK_ANSWERS = {
     "address": "呼和浩特市赛罕区某小区3号楼", "consent": "1",
 }
 TICKET = re.compile(r"T-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]")
-SAME = ("kind", "business_name", "business_address", "online", "facts", "occurred_on", "amount", "demand",
+SAME = ("kind", "consumer_field", "business_name", "business_address", "online", "facts", "occurred_on", "amount", "demand",
         "accepts_mediation", "on_behalf", "anonymous", "status", "department_code", "step", "due_on")
 
 
@@ -60,6 +60,7 @@ async def test_desk_phone_and_chat_complaints_look_the_same_apart_from_their_cha
     for field in SAME:
         assert getattr(desk_case, field) == getattr(phone_case, field) == getattr(chat_case, field), field
     assert (desk_case.channel, phone_case.channel, chat_case.channel) == ("desk", "phone", "test")
+    assert chat_case.consumer_field == "fitness_training", "suggested from the complaint's own words"
     assert desk_party.phone == phone_party.phone == chat_party.phone == "+8613812345678"
     assert desk_party.consented_at is not None
 
@@ -99,3 +100,17 @@ async def test_a_desk_case_notice_is_marked_for_a_phone_call(desk, runtime):
         notice = await session.scalar(select(OutboxRow).where(OutboxRow.case_id == case.id))
     assert notice.failed and "电话" in notice.last_error
     assert "电话告知" in (await chief.client.get(f"/staff/cases/{case.ticket}")).text
+
+
+async def test_staff_correct_the_suggested_consumer_field_and_the_dashboard_counts_it(desk, runtime):
+    await desk.post("/staff/intake", channel="desk", intake_key=key("field"), **DESK_ANSWERS)
+    ((case, _party),) = await cases_and_parties(runtime)
+    page = await desk.client.get(f"/staff/cases/{case.ticket}")
+    assert "健身与教育培训" in page.text and 'name="consumer_field"' in page.text
+    assert (await desk.post(f"/staff/cases/{case.ticket}/field", consumer_field="nonsense")).status_code == 404
+    assert (await desk.post(f"/staff/cases/{case.ticket}/field", consumer_field="prepaid")).status_code == 303
+    async with runtime.sessions() as session:
+        corrected = await session.get(CaseRow, case.id)
+    assert corrected.consumer_field == "prepaid"
+    dashboard = await desk.client.get("/staff/dashboard")
+    assert "各消费领域案件数" in dashboard.text

@@ -27,7 +27,7 @@ ZONE = ZoneInfo("Asia/Shanghai")
 NAME, PHONE, HOME = "王小明", "+8613900001111", "新城区某某小区8号楼"
 PARTY_DATA = (NAME, PHONE, PHONE.removeprefix("+86"), HOME, "wx-openid-secret")
 TITLES = {"by_day": "每日登记案件数", "by_status": "案件状态分布", "by_department": "各承办单位案件数",
-          "hotspots": "案件最多的商家"}
+          "hotspots": "案件最多的商家", "by_field": "各消费领域案件数"}
 
 
 def at(day: int, hour: int = 9, minute: int = 0, second: int = 0) -> datetime:
@@ -106,6 +106,7 @@ async def test_the_summary_counts_every_field(report):
         by_status={"received": 4, "accepted": 1, "closed": 1},
         by_department={"xincheng": 2, "saihan": 2, "huimin": 1, "triage": 1},
         by_demand={"退款": 2, "未填": 1, "维修": 1, "赔偿": 1, "退货": 1},
+        by_field={"其他": 6},
         hotspots=[("阳光健身房", 3), ("好再来超市", 2), ("小李修车", 1)],
         due_this_week=2,  # T-0001 due today and R-0004 due today + 6; T-0005 (today + 7) is not
         overdue=1,  # T-0002; T-0003 was due earlier but is already accepted
@@ -168,7 +169,8 @@ async def test_export_rows_are_ordered_and_hold_no_identity(report):
     assert list(rows[0]) == list(COLUMNS)
     assert rows[0] == {
         "编号": "T-0001", "类型": "投诉", "状态": "已登记，等待决定是否受理", "承办单位代码": "xincheng",
-        "商家": "阳光健身房", "诉求": "退款", "金额": Decimal("1999.00"), "登记时间": datetime(2026, 3, 2, 9, 0),
+        "商家": "阳光健身房", "诉求": "退款", "消费领域": "其他", "金额": Decimal("1999.00"),
+        "登记时间": datetime(2026, 3, 2, 9, 0),
         "受理期限": date(2026, 3, 10), "期限暂定": "否", "群体投诉": rows[0]["群体投诉"],
     }
     assert rows[0]["群体投诉"].startswith("是") and rows[1]["期限暂定"] == "是"
@@ -181,8 +183,8 @@ async def test_the_csv_has_a_header_and_one_line_per_case(report):
     lines = list(csv.reader(io.StringIO(text)))
     assert lines[0] == list(COLUMNS)
     assert len(lines) == 1 + len(rows) == 7
-    assert lines[1][:8] == ["T-0001", "投诉", "已登记，等待决定是否受理", "xincheng", "阳光健身房", "退款", "1999.00",
-                            "2026-03-02 09:00:00"]
+    assert lines[1][:9] == ["T-0001", "投诉", "已登记，等待决定是否受理", "xincheng", "阳光健身房", "退款", "其他",
+                            "1999.00", "2026-03-02 09:00:00"]
     assert not any(secret in text for secret in PARTY_DATA)
     assert text.encode("utf-8-sig").startswith(b"\xef\xbb\xbf")
 

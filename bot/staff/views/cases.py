@@ -100,7 +100,7 @@ async def case_page(call: StaffRequest) -> Response:
         undelivered = await service.undelivered_notices(session, case)
         await call.audit(session, "view", f"case:{case.id}", {"identity_shown": party is not None})
     return call.render("case.html", case=case, events=events, party=party, linked=linked, colleagues=colleagues,
-                       evidence=evidence_links(case.evidence),
+                       evidence=evidence_links(case.evidence), fields=call.services.knowledge.fields.labels,
                        undelivered=undelivered, actions=actions_for(case, call.staff, call.services.knowledge.claims),
                        departments=settings.jurisdiction.departments,
                        department_names={d.code: d.name for d in settings.jurisdiction.departments})
@@ -231,6 +231,19 @@ async def evidence_file(call: StaffRequest) -> Response:
                         headers={"Content-Security-Policy": EVIDENCE_POLICY, "X-Content-Type-Options": "nosniff"})
 
 
+@staff_view(role="agent", post=True, department=case_department, reporter=shows_reporter)
+async def consumer_field(call: StaffRequest) -> Response:
+    """Correct the consumer field the case was filed under (suggested from its text)."""
+    ticket, code = call.request.path_params["ticket"], call.field("consumer_field", 32)
+    if code not in call.services.knowledge.fields.labels:
+        return HTMLResponse(texts.NOT_FOUND, status_code=404)
+    async with call.sessions.begin() as session:
+        case = await service.find(session, ticket)
+        await service.set_consumer_field(session, case, code, actor=call.staff.username, now=call.at)
+        await call.audit(session, "consumer_field", f"case:{case.id}", {"field": code})
+    return RedirectResponse(f"/staff/cases/{ticket}", status_code=303)
+
+
 def evidence_links(evidence: list[str]) -> list[tuple[int | None, str]]:
     """Each evidence item as the case page shows it: (index to open, label) for a kept file, else (None, text)."""
     shown = []
@@ -248,4 +261,5 @@ ROUTES = [
     Route("/staff/cases/{ticket:str}", case_page, methods=["GET"]),
     Route("/staff/cases/{ticket:str}/action", case_action, methods=["POST"]),
     Route("/staff/cases/{ticket:str}/evidence/{index:str}", evidence_file, methods=["GET"]),
+    Route("/staff/cases/{ticket:str}/field", consumer_field, methods=["POST"]),
 ]

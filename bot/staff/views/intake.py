@@ -104,13 +104,13 @@ async def _file_once(call: StaffRequest, key: str, citizen: UserRef, data: dict[
     earlier = await _filed_with(call, key)
     if earlier:
         return earlier
-    settings = call.services.complaints
-    name_key = call.services.knowledge.normalizer.clean(data["business_name"])
+    knowledge = call.services.knowledge
+    drafts = form.drafts_of(data, knowledge.normalizer.clean(data["business_name"]),
+                            form.consumer_field_of(data, knowledge))
     try:
         async with call.sessions.begin() as session:
             await dedup.claim(session, f"intake:{key}", call.at)
-            filed = await service.file(session, form.drafts_of(data, name_key), user=citizen, now=call.at,
-                                       settings=settings)
+            filed = await service.file(session, drafts, user=citizen, now=call.at, settings=call.services.complaints)
             await call.audit(session, "intake", ",".join(case.ticket for case in filed.cases),
                              {"channel": citizen.channel})
         return list(filed.cases)
