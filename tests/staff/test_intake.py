@@ -24,8 +24,8 @@ DESK_ANSWERS = {
     "address": "呼和浩特市赛罕区某小区3号楼", "consent": "1",
 }
 TICKET = re.compile(r"T-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]")
-SAME = ("kind", "consumer_field", "business_name", "business_address", "online", "facts", "occurred_on", "amount", "demand",
-        "accepts_mediation", "on_behalf", "anonymous", "status", "department_code", "step", "due_on")
+SAME = ("kind", "consumer_field", "business_name", "business_address", "online", "facts", "occurred_on", "amount",
+        "demand", "accepts_mediation", "on_behalf", "anonymous", "status", "department_code", "step", "due_on")
 
 
 @pytest.fixture
