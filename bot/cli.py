@@ -323,13 +323,20 @@ def run_telegram_poll(_args, config: Config, _path) -> int:
 def run_kb_check(_args, config: Config, _path) -> int:
     from bot.knowledge_setup import load_knowledge_base
     from knowledge.base import DATA_DIR
-    from knowledge.check import check_citations, check_entries, check_quotes, load_cited_rules
+    from knowledge.check import (
+        check_citations,
+        check_entries,
+        check_field_citations,
+        check_quotes,
+        load_cited_rules,
+    )
     from knowledge.claims import check_claims
 
     knowledge = load_knowledge_base(config)
     cited_rules = load_cited_rules(DATA_DIR / "laws.toml")
     problems = check_entries(knowledge.faq, knowledge.library, knowledge.normalizer.clean, knowledge.facts.names,
                              cited_rules)
+    problems += check_field_citations(knowledge.fields, knowledge.library)
     against_text = check_citations(knowledge.faq, knowledge.library, cited_rules)[1]
     quotes = check_quotes(knowledge.faq, knowledge.library)[1]
     counts = {name: rule.articles for name, rule in cited_rules.items()}

@@ -459,6 +459,15 @@ REPORT_SECTION_STATUS = "按状态"
 REPORT_SECTION_DEPARTMENT = "按承办单位"
 REPORT_SECTION_DEMAND = "按诉求"
 REPORT_SECTION_FIELD = "按消费领域"
+HOTSPOTS_TITLE = "热点预警（最近7天比前4周平均多出两倍以上）"
+HOTSPOTS_NONE = "最近7天没有明显增多的领域或商家。"
+HOTSPOT_KINDS = {"field": "消费领域", "business": "商家"}
+HOTSPOT_LINE = "本周{count}件，前4周平均每周{mean}件"
+HOTSPOT_DRAFT = "起草消费警示"
+WARNING_DRAFT_TITLE = "关于{label}消费的提示"
+WARNING_DRAFT_BODY = ("近期市场监管部门收到的{label}方面投诉明显增多（最近7天{count}件，此前4周平均每周{mean}件）。"
+                      "请消费者选择证照齐全的经营者，保留合同、票据和付款记录。"
+                      "《{law}》第{article}条规定：“{quote}”。遇到纠纷可拨打12315或登录全国12315平台投诉。")
 REPORT_SECTION_HOTSPOTS = "热点商家"
 
 # Telegram (bot/channels/telegram_bot.py)

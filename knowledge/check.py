@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.faq import FaqEntry
+from knowledge.fields import ConsumerFields
 from knowledge.statutes import StatuteLibrary, says, short_law_title
 
 
@@ -132,4 +133,17 @@ def check_entries(entries: Sequence[FaqEntry], library: StatuteLibrary, clean: C
     problems += check_phrasings(entries, clean)
     problems += check_openers(entries)
     problems += check_facts(entries, fact_names)
+    return problems
+
+
+def check_field_citations(fields: ConsumerFields, library: StatuteLibrary) -> list[str]:
+    """A warning drafted for a consumer field quotes its article: the words must be the article's own."""
+    problems = []
+    for field in fields.fields:
+        cited = field.citation
+        if library.resolve(cited.law) is None:
+            continue  # a rule not loaded: its words wait until it is
+        article = library.article(cited.law, cited.article)
+        if article is None or not says(article.text, cited.quote):
+            problems.append(f"consumer field {field.code}: quote not in 《{cited.law}》第{cited.article}条")
     return problems

@@ -12,12 +12,22 @@ OTHER = "other"
 
 
 @dataclass(frozen=True)
+class FieldCitation:
+    """The article a warning about the field cites, and its own words."""
+
+    law: str
+    article: int
+    quote: str
+
+
+@dataclass(frozen=True)
 class ConsumerField:
     code: str
     label: str
     group: str
     """商品 or 服务 (or 其他)."""
     words: tuple[str, ...]
+    citation: FieldCitation
 
 
 class ConsumerFields:
@@ -26,6 +36,7 @@ class ConsumerFields:
     def __init__(self, fields: list[ConsumerField]) -> None:
         self.fields = tuple(fields)
         self.labels = {field.code: field.label for field in fields}
+        self.by_code = {field.code: field for field in fields}
 
     def suggest(self, cleaned: str) -> str:
         """The field whose words the text mentions most (a word weighs its length: 健身卡 over 卡); OTHER when
@@ -47,8 +58,14 @@ def shipped_labels() -> dict[str, str]:
 
 def load_fields(path: Path) -> ConsumerFields:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    fields = [ConsumerField(item["code"], item["label"], item["group"], tuple(item.get("words", ())))
+    default = _citation(raw["default_citation"])
+    fields = [ConsumerField(item["code"], item["label"], item["group"], tuple(item.get("words", ())),
+                            _citation(item) if "law" in item else default)
               for item in raw.get("field", [])]
     if OTHER not in {field.code for field in fields}:
         raise ValueError(f"{path}: the field {OTHER!r} must be listed")
     return ConsumerFields(fields)
+
+
+def _citation(item: dict) -> FieldCitation:
+    return FieldCitation(item["law"], int(item["article"]), item["quote"])
