@@ -181,6 +181,7 @@ STATUS_DETAIL = (
     "{deadline}\n登记时间：{received}"
 )
 STATUS_HISTORY = "办理记录："
+STATUS_PLATFORM_NUMBER = "全国12315平台编号：{number}"
 STATUS_NOT_FOUND = "没有找到编号为 {ticket} 的案件，请核对编号（编号在登记成功的消息里，如 T-7K3M-9QX2-C）。"
 STATUS_ASK_PHONE = "为了保护当事人信息，请输入该案件登记的联系电话的后四位。"
 STATUS_PHONE_WRONG = "后四位不对，还可以再试{left}次。"
@@ -302,6 +303,16 @@ COL_DEMAND = "诉求"
 COL_MEDIATION = "同意调解"
 COL_EVIDENCE = "证据"
 COL_FIELD = "消费领域"
+COL_PLATFORM_NUMBER = "12315平台编号"
+PLATFORM_NUMBER_SAVE = "保存"
+BAD_PLATFORM_NUMBER = "12315平台编号只能由数字、字母和连字符组成（4到40位）。"
+EXPORT_12315 = "导出12315平台登记表"
+PLATFORM_SHEET = "12315平台登记"
+PLATFORM_COLUMNS = (
+    "编号", "类型", "姓名", "联系电话", "通讯地址", "被投诉（举报）人名称", "被投诉（举报）人地址", "网购平台",
+    "消费（发现）时间", "事实与理由", "诉求", "证据", "登记时间", "承办单位", "消费领域", "12315平台编号",
+)
+"""The national 12315 platform's field order: complainant, business, place, time, facts, demand, evidence."""
 FIELD_CORRECT = "更正"
 EVIDENCE_IMAGE = "图片{number}"
 EVIDENCE_PDF = "PDF文件{number}"

@@ -109,8 +109,9 @@ async def _detail(turn: Turn, case: CaseRow) -> Reply:
     )
     events = await service.history(turn.db, case)
     lines = [f"{as_utc(e.created_at).astimezone(zone).strftime('%m-%d')} {texts.CASE_STATUSES[e.status]}"
-             for e in events if e.note not in service.INTERNAL_NOTES]
-    return Reply("\n".join([text.replace("\n\n", "\n"), texts.STATUS_HISTORY, *lines]))
+             for e in events if not service.is_internal(e.note)]
+    platform = [texts.STATUS_PLATFORM_NUMBER.format(number=case.platform_number)] if case.platform_number else []
+    return Reply("\n".join([text.replace("\n\n", "\n"), *platform, texts.STATUS_HISTORY, *lines]))
 
 
 def _ticket_in(text: str) -> str | None:

@@ -57,6 +57,8 @@ class CaseRow(Base):
     occurred_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
     demand: Mapped[str] = mapped_column(String(32), default="")
+    platform_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    """The number the national 12315 platform gave the case, once staff registered it there."""
     consumer_field: Mapped[str] = mapped_column(String(32), default="other", server_default="other", index=True)
     """The goods or services category (knowledge/data/consumer_fields.toml), suggested from the text at
     filing and corrected by staff."""

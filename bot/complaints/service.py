@@ -26,7 +26,12 @@ from bot.core.tables import OutboxRow
 BUSINESS_SUFFIX = re.compile(r"(有限责任公司|股份有限公司|有限公司|公司|旗舰店|专卖店|专营店|分店|门店|总店|店)$")
 GROUP_CANDIDATES = 500
 INTERNAL_NOTES = frozenset({"group", "joint_consent", "joint_declined"})
+INTERNAL_PREFIXES = ("field:", "platform:")
 """Case events that record bookkeeping, not a step of the procedure: kept out of the citizen's history."""
+
+
+def is_internal(note: str) -> bool:
+    return note in INTERNAL_NOTES or note.startswith(INTERNAL_PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -242,6 +247,14 @@ async def set_consumer_field(session: AsyncSession, case: CaseRow, code: str, *,
     """Staff correct the suggested consumer field; the change is kept in the case history."""
     case.consumer_field = code
     session.add(CaseEventRow(case_id=case.id, created_at=now, status=case.status, note=f"field:{code}", actor=actor))
+
+
+async def set_platform_number(session: AsyncSession, case: CaseRow, number: str, *, actor: str,
+                              now: datetime) -> None:
+    """The number the national 12315 platform gave the case once staff registered it there."""
+    case.platform_number = number
+    session.add(CaseEventRow(case_id=case.id, created_at=now, status=case.status, note=f"platform:{number}",
+                             actor=actor))
 
 
 async def history(session: AsyncSession, case: CaseRow) -> list[CaseEventRow]:

@@ -44,6 +44,11 @@ async def export_xlsx(rows: list[dict[str, object]], summary: Summary, departmen
     return await _run(_export_xlsx, slices, summary, dict(department_names))
 
 
+async def platform_xlsx(rows: list[list[object]]) -> bytes:
+    """The 12315 hand-over workbook (bot.staff.xlsx_export.platform_workbook), built in the render process."""
+    return await _run(_platform_xlsx, rows)
+
+
 async def shutdown() -> None:
     """Stop the render process, if one runs, and wait (in a thread) until it has exited: a web worker that is
     itself a multiprocessing child (uvicorn's --workers) hung at its exit while its render process lived."""
@@ -100,6 +105,12 @@ def _chart_svgs(summary: Summary, department_names: dict[str, str]) -> dict[str,
     from bot.staff import charts  # noqa: PLC0415 (in the render process only)
 
     return charts.chart_svgs(summary, department_names)
+
+
+def _platform_xlsx(rows: list[list[object]]) -> bytes:
+    from bot.staff import xlsx_export  # noqa: PLC0415 (in the render process only)
+
+    return xlsx_export.platform_workbook(rows)
 
 
 def _export_xlsx(slices: list[bytes], summary: Summary, department_names: dict[str, str]) -> bytes:

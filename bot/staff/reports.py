@@ -98,7 +98,7 @@ async def read_cases(sessions: async_sessionmaker, start: date, end: date, zone:
     """The cases received from start to end (local dates in `zone`, inclusive) with their steps, PAGE_ROWS
     cases a transaction, letting the event loop run what waited in between. Each case is read once, as it
     was when its page was read."""
-    received = _received_between(start, end, zone)
+    received = received_between(start, end, zone)
     rows: list[Row[Any]] = []
     steps: list[Row[Any]] = []
     while True:
@@ -178,7 +178,7 @@ def export_csv(rows: list[dict[str, object]]) -> str:
     return buffer.getvalue()
 
 
-def _received_between(start: date, end: date, zone: tzinfo) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+def received_between(start: date, end: date, zone: tzinfo) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """The conditions for received_at within the local days start..end (compared as UTC instants)."""
     if end < start:
         raise ValueError(f"the range ends ({end}) before it starts ({start})")

@@ -39,6 +39,21 @@ def export_xlsx(rows: list[dict[str, object]], summary: Summary, charts: Mapping
     return buffer.getvalue()
 
 
+def platform_workbook(rows: list[list[object]]) -> bytes:
+    """The 12315 hand-over: one row per case under the platform's columns (texts.PLATFORM_COLUMNS)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = texts.PLATFORM_SHEET
+    _put(sheet, 1, texts.PLATFORM_COLUMNS, bold=True)
+    for number, row in enumerate(rows, start=2):
+        _put(sheet, number, row)
+    sheet.freeze_panes = "A2"
+    _fit_columns(sheet)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def _write_summary(sheet: Worksheet, summary: Summary, charts: Mapping[str, Chart]) -> None:
     """Totals and count tables in columns A-B, the charts as PNG images to their right."""
     departments = charts.get("by_department")

@@ -26,6 +26,7 @@ from knowledge.claims import ClaimBook
 CASE_LIMIT = 200
 STORED_EVIDENCE = re.compile(r"^media:evidence:([0-9a-f]{64}\.[a-z0-9]{2,5})$")
 """An evidence item kept in the evidence folder (by its SHA-256): staff can open it."""
+PLATFORM_NUMBER = re.compile(r"^[0-9A-Za-z-]{4,40}$")
 EVIDENCE_POLICY = "sandbox; default-src 'none'; img-src 'self'; frame-ancestors 'none'"
 """A citizen's file is shown, never run: no scripts, no requests, no framing."""
 FILTERS = ("q", "status", "kind", "department", "demand", "due_within", "overdue", "group")
@@ -244,6 +245,19 @@ async def consumer_field(call: StaffRequest) -> Response:
     return RedirectResponse(f"/staff/cases/{ticket}", status_code=303)
 
 
+@staff_view(role="agent", post=True, department=case_department, reporter=shows_reporter)
+async def platform_number(call: StaffRequest) -> Response:
+    """Record the number the national 12315 platform gave the case (the citizen's status lookup shows it)."""
+    ticket, number = call.request.path_params["ticket"], call.field("platform_number", 40)
+    if not PLATFORM_NUMBER.match(number):
+        return back(f"/staff/cases/{ticket}", texts.BAD_PLATFORM_NUMBER)
+    async with call.sessions.begin() as session:
+        case = await service.find(session, ticket)
+        await service.set_platform_number(session, case, number, actor=call.staff.username, now=call.at)
+        await call.audit(session, "platform_number", f"case:{case.id}", {"number": number})
+    return RedirectResponse(f"/staff/cases/{ticket}", status_code=303)
+
+
 def evidence_links(evidence: list[str]) -> list[tuple[int | None, str]]:
     """Each evidence item as the case page shows it: (index to open, label) for a kept file, else (None, text)."""
     shown = []
@@ -262,4 +276,5 @@ ROUTES = [
     Route("/staff/cases/{ticket:str}/action", case_action, methods=["POST"]),
     Route("/staff/cases/{ticket:str}/evidence/{index:str}", evidence_file, methods=["GET"]),
     Route("/staff/cases/{ticket:str}/field", consumer_field, methods=["POST"]),
+    Route("/staff/cases/{ticket:str}/platform-number", platform_number, methods=["POST"]),
 ]
