@@ -2,7 +2,7 @@
 
 from bot.core.messages import MessageKind
 from bot.core.router import Route, Router
-from handlers import complaint, escalation, menu, qa, quiz, status, waiting, warnings
+from handlers import complaint, escalation, labdays, menu, qa, quiz, status, waiting, warnings
 from handlers.matchers import (
     all_of,
     any_of,
@@ -60,6 +60,8 @@ ROUTES = (
     Route("unsubscribe", says(UNSUBSCRIBE_WORDS, commands=("unsubscribe",)), warnings.unsubscribe),
     Route("full_text", any_of(payload_is("full"), says(FULL_TEXT_WORDS)), qa.show_full_text),
     Route("faq", payload_starts("faq:"), qa.show_faq),
+    Route("lab", any_of(says(labdays.WORDS), says_phrase(labdays.PHRASES, max_chars=20)), labdays.show),
+    Route("lab_action", payload_starts("lab:"), labdays.act),
     Route("joint", payload_starts("joint:"), complaint.joint_consent),
     Route("article", payload_starts("art:"), qa.show_article),
     Route("unknown_command", is_slash_command, menu.unknown_command),

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot import texts
+from bot.labdays import service as labdays
 from bot.staff import duty, escalations, queue
 from bot.staff.duty import StaffSettings
 
@@ -28,6 +29,7 @@ async def sweep_once(sessions: async_sessionmaker, settings: StaffSettings, now:
         flagged = await queue.sweep_unclaimed(session, now, timeout=settings.claim_timeout, next_contact=text)
         flagged += await escalations.raise_new(session, now, now.astimezone(settings.timezone).date())
         flagged += await escalations.raise_unclaimed(session, now, settings.escalation_timeout)
+        flagged += await labdays.send_reminders(session, now, settings.timezone)
         return flagged
 
 
