@@ -109,8 +109,9 @@ async def save_draft(session: AsyncSession, knowledge: KnowledgeBase, text: str,
     a draft of the same id that is not approved yet is replaced."""
     entry = parse_draft(text)
     existing = await session.scalar(select(FaqDraftRow).where(FaqDraftRow.entry_id == entry.id))
-    taken = knowledge.faq_entry(entry.id) is not None and (existing is None or existing.status == "approved")
-    problems = [f"id {entry.id!r} is already used"] if taken or (existing and existing.status == "approved") else []
+    shipped = existing is None and knowledge.faq_entry(entry.id) is not None
+    approved = existing is not None and existing.status == "approved"
+    problems = [f"id {entry.id!r} is already used"] if shipped or approved else []
     problems += check_entries([entry], knowledge.library, knowledge.normalizer.clean, knowledge.facts.names,
                               load_cited_rules(DATA_DIR / "laws.toml"))
     if problems:

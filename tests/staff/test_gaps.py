@@ -110,3 +110,11 @@ def _answered_by(runtime, question: str) -> str | None:
 ])
 def test_masking_hides_who_asked_not_what_about(text, masked):
     assert mask(text) == masked
+
+
+async def test_a_draft_cannot_take_the_id_of_a_shipped_entry(runtime):
+    shipped = entry(quote="享有依法获得赔偿的权利").replace('id = "pet-boarding-loss"', 'id = "apa-seed-harvest-loss"')
+    async with runtime.sessions() as session:
+        with pytest.raises(service.DraftRejected, match="already used"):
+            await service.save_draft(session, runtime.services.knowledge, shipped, staff_id=1,
+                                     now=datetime.now(UTC))
