@@ -146,4 +146,5 @@ def test_chat_ends_on_the_first_ctrl_c_without_a_traceback(tmp_path, wait_second
         time.sleep(wait_seconds)
     chat.send_signal(signal.SIGINT)
     _out, errors = chat.communicate(timeout=60)
-    assert chat.returncode in (0, 130) and "Traceback" not in errors, errors
+    # 130: our handler ran; -SIGINT: the signal came before Python's own handler was installed (a loaded machine)
+    assert chat.returncode in (0, 130, -signal.SIGINT) and "Traceback" not in errors, errors

@@ -135,12 +135,9 @@ async def chat(request: Request) -> Response:
 
 async def updates(request: Request) -> Response:
     """Messages from staff and status notices waiting for this citizen (the page polls this)."""
-    try:
-        who = await caller(request, request.query_params.get("user_id"))
-    except BadRequest as exc:
-        return _error(400, str(exc))
-    except Unauthorized as exc:
-        return _error(401, str(exc))
+    who = await _query_caller(request)
+    if isinstance(who, Response):
+        return who
     if who.issue:  # a browser without an identity has no messages waiting
         return await _for(request, who, JSONResponse(render(())))
     user = UserRef(CHANNEL, who.user_id)
@@ -155,12 +152,9 @@ async def upload(request: Request) -> Response:
     like a photo sent on WeChat or Telegram. Too large, empty or another type: a reply the page shows."""
     limit = request.app.state.runtime.config.web.max_upload_bytes
     too_large = texts.UPLOAD_TOO_LARGE.format(limit=limit // (1024 * 1024))
-    try:
-        who = await caller(request, request.query_params.get("user_id"))
-    except BadRequest as exc:
-        return _error(400, str(exc))
-    except Unauthorized as exc:
-        return _error(401, str(exc))
+    who = await _query_caller(request)
+    if isinstance(who, Response):
+        return who
     declared = parse_count(request.headers.get("content-length", ""), max_digits=18)
     try:
         data = await read_limited(request, limit) if declared is None or declared <= limit else None
@@ -200,12 +194,9 @@ def _refused(status: int, error: str, says: str) -> JSONResponse:
 
 async def history(request: Request) -> Response:
     """The conversation so far and the citizen's cases ("我的案件"), for a page that was reloaded."""
-    try:
-        who = await caller(request, request.query_params.get("user_id"))
-    except BadRequest as exc:
-        return _error(400, str(exc))
-    except Unauthorized as exc:
-        return _error(401, str(exc))
+    who = await _query_caller(request)
+    if isinstance(who, Response):
+        return who
     if who.issue:
         return await _for(request, who, JSONResponse({"lines": [], "cases": []}))
     user = UserRef(CHANNEL, who.user_id)
@@ -221,6 +212,16 @@ def _label(body: dict) -> str | None:
     """The label of the button pressed, sent by the page for its transcript (optional)."""
     label = body.get("label")
     return label.strip() if isinstance(label, str) and label.strip() and not LONE_SURROGATE.search(label) else None
+
+
+async def _query_caller(request: Request) -> Caller | Response:
+    """Whom a GET or an upload speaks for (an integration names them with ?user_id=), or the 400/401 to send."""
+    try:
+        return await caller(request, request.query_params.get("user_id"))
+    except BadRequest as exc:
+        return _error(400, str(exc))
+    except Unauthorized as exc:
+        return _error(401, str(exc))
 
 
 async def _for(request: Request, who: Caller, response: Response) -> Response:
