@@ -248,6 +248,18 @@ CONSOLE_TITLE = "消费维权助手 · 工作台"
 NAV_INBOX = "人工会话"
 NAV_CASES = "投诉举报"
 NAV_GAPS = "知识缺口"
+NAV_AUDIT = "审计日志"
+AUDIT_TITLE = "审计日志（最近300条）"
+AUDIT_TIME = "时间"
+AUDIT_STAFF = "工作人员"
+AUDIT_ACTION = "操作"
+AUDIT_TARGET = "对象"
+AUDIT_DETAIL = "详情"
+AUDIT_SYSTEM = "系统"
+AUDIT_ACTIONS = {"login": "登录", "login_failed": "登录失败", "view": "查看", "claim": "认领", "close": "结束会话",
+                 "export": "导出", "export_12315": "导出12315登记表", "intake": "现场登记", "accept": "受理",
+                 "not_accept": "不予受理", "view_evidence": "查看证据", "approve_faq_draft": "批准FAQ",
+                 "publish_warning": "发布消费警示"}
 NAV_INTAKE = "现场登记"
 CALL_BACK = "现场/电话登记的案件：请电话告知群众"
 INTAKE_TITLE = "登记投诉举报（现场、电话、来访）"

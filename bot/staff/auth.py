@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import as_utc
-from bot.staff.models import ROLES, StaffRow, StaffSessionRow
+from bot.staff.models import ROLES, AuditRow, StaffRow, StaffSessionRow
 
 FREE_FAILURES = 3
 """Wrong passwords in a row before an account starts to slow down."""
@@ -114,6 +114,9 @@ async def log_in(sessions: async_sessionmaker, username: str, password: str, now
         refused = _refused(row, matches, now)
         token = None if refused else _open_session(session, row, now)
         user = None if refused else _user(row)
+        if row is not None:  # an account's logins and failed attempts are audited; unknown names are not kept
+            session.add(AuditRow(created_at=now, staff_id=row.id, action="login_failed" if refused else "login",
+                                 target=f"staff:{row.id}", detail={}))
     if refused:
         raise AuthError(WRONG_LOGIN)
     return token, user
