@@ -104,6 +104,8 @@ class DepartmentSection:
 @dataclass(frozen=True)
 class ComplaintsSection:
     draft_expiry_days: int = 7
+    reopen_days: int = 15
+    """Days after closing in which the citizen may ask to reopen a case and rate its handling."""
     """An unfinished complaint is kept this long; after that it is discarded."""
     group_window_days: int = 30
     group_min_cases: int = 3
@@ -377,6 +379,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "knowledge.max_suggestions": (0, 10),
     "knowledge.reload_seconds": (1, 3600),
     "complaints.draft_expiry_days": (1, 365),
+    "complaints.reopen_days": (1, 365),
     "complaints.group_window_days": (1, 365),
     "complaints.group_min_cases": (2, 1000),
     "complaints.group_name_similarity": (50, 100),

@@ -58,6 +58,7 @@ def case_settings(config: Config, claims: ClaimBook) -> CaseSettings:
         status_check_attempts=section.status_check_attempts,
         status_check_requester_attempts=section.status_check_attempts_per_requester,
         status_check_window=timedelta(hours=section.status_check_window_hours),
+        reopen_window=timedelta(days=section.reopen_days),
         timezone=ZoneInfo(config.app.timezone),
     )
 

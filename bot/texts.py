@@ -181,6 +181,18 @@ STATUS_DETAIL = (
     "{deadline}\n登记时间：{received}"
 )
 STATUS_HISTORY = "办理记录："
+AFTER_OFFER = "案件已办结。如对处理结果有异议，可以申请重新处理；也欢迎为本次办理评分（1分最低，5分最高）。"
+AFTER_REOPEN_BUTTON = "申请重新处理"
+AFTER_SCORE_BUTTON = "{score}分"
+AFTER_NOT_OPEN = "这个案件现在不能申请重新处理或评价（只有您本人的案件，在办结后一定期限内可以）。"
+AFTER_ASK_REASON = "请说明需要重新处理的原因（例如：商家没有按调解协议退款）。"
+AFTER_REOPEN_SENT = "已将您对案件{ticket}的重新处理申请转给承办部门负责人，工作人员会联系您。"
+AFTER_HANDOFF_LINE = "申请重新处理案件{ticket}：{reason}"
+AFTER_RATED = "谢谢您的评价！还有意见或建议可以直接写下来（不写请回复“跳过”）。"
+AFTER_THANKS = "已记录您的意见，谢谢！"
+AFTER_DONE = "好的。需要时回复“查进度”。"
+SATISFACTION_TITLE = "群众满意度（办结案件的评分）"
+SATISFACTION_LINE = "平均{mean}分（{count}条评价）"
 NAV_LAB = "开放日"
 LAB_PUBLISH_TITLE = "发布实验室开放日或免费检测"
 LAB_FIELD_TITLE = "活动名称（如：免费检定电子秤）"
@@ -309,7 +321,7 @@ COL_REASON = "原因"
 COL_CHANNEL = "渠道"
 LOADING = "加载中……"
 HANDOFF_REASONS = {"urgent": "紧急", "group": "群体投诉", "requested": "市民要求", "unsure": "机器人答不上", "staff": "工作人员发起",
-                   "quiz": "答题纠错"}
+                   "quiz": "答题纠错", "reopen": "申请重新处理"}
 CALLBACK_MARK = "（非工作时间，需回访）"
 CLAIM = "接入"
 OPEN_CHAT = "会话"

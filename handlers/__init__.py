@@ -2,7 +2,7 @@
 
 from bot.core.messages import MessageKind
 from bot.core.router import Route, Router
-from handlers import complaint, escalation, labdays, menu, qa, quiz, status, waiting, warnings
+from handlers import aftercare, complaint, escalation, labdays, menu, qa, quiz, status, waiting, warnings
 from handlers.matchers import (
     all_of,
     any_of,
@@ -36,6 +36,7 @@ ROUTES = (
     Route("complaint_resume", all_of(says(RESUME_WORDS), complaint.has_saved_draft), complaint.resume_saved),
     Route("quiz_answer", quiz.answering, quiz.take_answer),
     Route("status_verify", status.verifying, status.verify_phone),
+    Route("after_text", aftercare.answering, aftercare.take_text),
     Route("unsupported", any_of(kind_is(MessageKind.UNSUPPORTED), kind_is(MessageKind.MEDIA)), menu.unsupported),
     Route("menu", any_of(payload_is("menu"), says(MENU_WORDS, commands=("start", "help", "menu"))), menu.welcome),
     Route("ask", any_of(payload_is("ask"), says((), commands=("ask",))), menu.ask_prompt),
@@ -62,6 +63,7 @@ ROUTES = (
     Route("faq", payload_starts("faq:"), qa.show_faq),
     Route("lab", any_of(says(labdays.WORDS), says_phrase(labdays.PHRASES, max_chars=20)), labdays.show),
     Route("lab_action", payload_starts("lab:"), labdays.act),
+    Route("after", payload_starts("after:"), aftercare.press),
     Route("joint", payload_starts("joint:"), complaint.joint_consent),
     Route("article", payload_starts("art:"), qa.show_article),
     Route("unknown_command", is_slash_command, menu.unknown_command),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot import texts
+from bot.complaints import aftercare as aftercare_service
 from bot.complaints import service
 from bot.complaints.form import promised_deadline
 from bot.complaints.models import CaseRow
@@ -14,6 +15,7 @@ from bot.core.dialogs import Outcome, Turn
 from bot.core.messages import Reply
 from bot.db import as_utc
 from bot.services import Services
+from handlers import aftercare
 from handlers.limits import refused_for_now
 
 VERIFY_STEP = "status.verify"
@@ -33,7 +35,7 @@ async def show_mine(turn: Turn) -> Outcome:
     if not cases:
         return Outcome((Reply(texts.STATUS_NONE),), label="status")
     if len(cases) == 1:
-        return Outcome((await _detail(turn, cases[0]),), label="status")
+        return Outcome((await _detail(turn, cases[0], owner=True),), label="status")
     lines = [texts.STATUS_LIST_TITLE] + [
         texts.STATUS_LINE.format(ticket=c.ticket, kind=texts.CASE_KINDS[c.kind], business=c.business_name,
                                  status=texts.CASE_STATUSES[c.status])
@@ -49,7 +51,7 @@ async def lookup_ticket(turn: Turn) -> Outcome:
     case = await service.find(turn.db, ticket) if ticket else None
     user = turn.conversation.user
     if case is not None and (case.channel, case.external_id) == (user.channel, user.external_id):
-        return Outcome((await _detail(turn, case),), label="status")
+        return Outcome((await _detail(turn, case, owner=True),), label="status")
     refused = await refused_for_now(turn, "ticket_lookup", texts.RATE_LIMITED_LOOKUP)
     if refused is not None:
         return refused
@@ -95,7 +97,8 @@ async def _checks_left(turn: Turn, ticket: str) -> int:
                                             services.complaints)
 
 
-async def _detail(turn: Turn, case: CaseRow) -> Reply:
+async def _detail(turn: Turn, case: CaseRow, *, owner: bool = False) -> Reply:
+    """The case as its citizen sees it; its owner, once it is closed, may ask to reopen it or rate it."""
     services: Services = turn.services
     department = services.complaints.jurisdiction.by_code(case.department_code or "")
     zone = services.complaints.timezone
@@ -111,7 +114,10 @@ async def _detail(turn: Turn, case: CaseRow) -> Reply:
     lines = [f"{as_utc(e.created_at).astimezone(zone).strftime('%m-%d')} {texts.CASE_STATUSES[e.status]}"
              for e in events if not service.is_internal(e.note)]
     platform = [texts.STATUS_PLATFORM_NUMBER.format(number=case.platform_number)] if case.platform_number else []
-    return Reply("\n".join([text.replace("\n\n", "\n"), *platform, texts.STATUS_HISTORY, *lines]))
+    body = "\n".join([text.replace("\n\n", "\n"), *platform, texts.STATUS_HISTORY, *lines])
+    if owner and await aftercare_service.open_for_follow_up(turn.db, case, datetime.now(UTC), services.complaints):
+        return Reply(f"{body}\n{texts.AFTER_OFFER}", aftercare.buttons(case.ticket))
+    return Reply(body)
 
 
 def _ticket_in(text: str) -> str | None:

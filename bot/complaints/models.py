@@ -149,3 +149,15 @@ class StatusCheckFailureRow(Base):
     requester: Mapped[str] = mapped_column(String(180))
     """The requester as "channel:id"."""
     failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseRatingRow(Base):
+    """The citizen's rating of how a closed case was handled (1-5), with an optional comment."""
+
+    __tablename__ = "case_ratings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

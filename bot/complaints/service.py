@@ -26,7 +26,7 @@ from bot.core.tables import OutboxRow
 BUSINESS_SUFFIX = re.compile(r"(有限责任公司|股份有限公司|有限公司|公司|旗舰店|专卖店|专营店|分店|门店|总店|店)$")
 GROUP_CANDIDATES = 500
 INTERNAL_NOTES = frozenset({"group", "joint_consent", "joint_declined"})
-INTERNAL_PREFIXES = ("field:", "platform:")
+INTERNAL_PREFIXES = ("field:", "platform:", "reopen:")
 """Case events that record bookkeeping, not a step of the procedure: kept out of the citizen's history."""
 
 
@@ -51,6 +51,8 @@ class CaseSettings:
     status_check_window: timedelta
     timezone: ZoneInfo
     """The bureau's clock: deadlines count from the local day a case arrives."""
+    reopen_window: timedelta = timedelta(days=15)
+    """After closing, how long the citizen may ask to reopen the case and rate its handling."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from bot.staff.models import AuditRow, HandoffMessageRow, HandoffRow
 
 ACTIVE_STEP = "handoff.active"
 """The conversation step while a person is attached: the router relays instead of answering."""
-PRIORITY = {"urgent": 0, "group": 1, "requested": 2, "unsure": 3, "staff": 2, "quiz": 4}
+PRIORITY = {"urgent": 0, "group": 1, "reopen": 1, "requested": 2, "unsure": 3, "staff": 2, "quiz": 4}
 OPEN = ("waiting", "active")
 
 

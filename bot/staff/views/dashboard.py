@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from bot import texts
+from bot.complaints import aftercare
 from bot.staff import hotspots, platform_export, render_pool, reports
 from bot.staff.views.base import StaffRequest, staff_view
 
@@ -34,13 +35,14 @@ async def dashboard(call: StaffRequest) -> Response:
     names = department_names(call)
     async with call.sessions() as session:
         spots = await hotspots.find(session, call.today, call.zone, call.services.knowledge.fields.labels)
+        rated = await aftercare.satisfaction(session)
     try:
         charts = await render_pool.chart_svgs(summary, names)
     except render_pool.RenderFailed:
         return HTMLResponse(texts.REPORT_RENDER_FAILED, status_code=503)
     return call.render("dashboard.html", summary=summary, charts=charts, can_export=call.staff.can(EXPORT_ROLE),
                        start=start.isoformat(), end=end.isoformat(), department_names=names, hotspots=spots,
-                       can_warn=call.staff.can("supervisor"))
+                       rated=rated, can_warn=call.staff.can("supervisor"))
 
 
 @staff_view(role=EXPORT_ROLE)
