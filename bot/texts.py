@@ -181,6 +181,13 @@ STATUS_DETAIL = (
     "{deadline}\n登记时间：{received}"
 )
 STATUS_HISTORY = "办理记录："
+TYPICAL_SOMEONE = "某消费者"
+TYPICAL_BUSINESS = "某经营者"
+TYPICAL_GENERIC_FIELD = "消费"
+TYPICAL_TITLE = "典型案例：{field}纠纷"
+TYPICAL_BODY = "【基本案情】{month}，消费者反映：{facts}（涉及{business}）\n【消费者诉求】{demand}\n【处理结果】{outcome}\n【消费提示】遇到类似问题，保留好凭证，可拨打12315或登录全国12315平台投诉。"
+TYPICAL_BUTTON = "整理为典型案例"
+TYPICAL_ONLY_CLOSED = "只有已办结的案件可以整理为典型案例。"
 AFTER_OFFER = "案件已办结。如对处理结果有异议，可以申请重新处理；也欢迎为本次办理评分（1分最低，5分最高）。"
 AFTER_REOPEN_BUTTON = "申请重新处理"
 AFTER_SCORE_BUTTON = "{score}分"

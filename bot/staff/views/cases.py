@@ -13,11 +13,11 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from bot import texts
-from bot.complaints import service
+from bot.complaints import service, typical
 from bot.complaints.models import CasePartyRow, CaseRow
 from bot.complaints.numbering import normalize_ticket
 from bot.numbers import parse_count
-from bot.staff import queue
+from bot.staff import queue, warnings
 from bot.staff.auth import REPORTER_ROLE, StaffUser
 from bot.staff.models import StaffRow
 from bot.staff.views.base import NOT_FOUND, StaffRequest, back, staff_view
@@ -26,6 +26,8 @@ from knowledge.claims import ClaimBook
 CASE_LIMIT = 200
 STORED_EVIDENCE = re.compile(r"^media:evidence:([0-9a-f]{64}\.[a-z0-9]{2,5})$")
 """An evidence item kept in the evidence folder (by its SHA-256): staff can open it."""
+TYPICAL_STATUSES = ("closed", "filed", "not_filed", "mediated", "mediation_ended")
+"""Cases whose handling has an outcome to tell."""
 PLATFORM_NUMBER = re.compile(r"^[0-9A-Za-z-]{4,40}$")
 EVIDENCE_POLICY = "sandbox; default-src 'none'; img-src 'self'; frame-ancestors 'none'"
 """A citizen's file is shown, never run: no scripts, no requests, no framing."""
@@ -258,6 +260,22 @@ async def platform_number(call: StaffRequest) -> Response:
     return RedirectResponse(f"/staff/cases/{ticket}", status_code=303)
 
 
+@staff_view(role="supervisor", reporter=shows_reporter)
+async def typical_case(call: StaffRequest) -> Response:
+    """The warnings page with a typical-case draft of this closed case, anonymised, for review and publishing."""
+    async with call.sessions.begin() as session:
+        case = await service.find(session, call.request.path_params["ticket"])
+        if case is None:
+            return HTMLResponse(texts.NOT_FOUND, status_code=404)
+        if case.status not in TYPICAL_STATUSES:
+            return back(f"/staff/cases/{case.ticket}", texts.TYPICAL_ONLY_CLOSED)
+        party = await session.scalar(select(CasePartyRow).where(CasePartyRow.case_id == case.id))
+        published = await warnings.latest(session, limit=50)
+        await call.audit(session, "typical_draft", f"case:{case.id}")
+    return call.render("warnings.html", published=published,
+                       draft=typical.draft(case, party, call.services.knowledge.fields.labels, call.zone))
+
+
 def evidence_links(evidence: list[str]) -> list[tuple[int | None, str]]:
     """Each evidence item as the case page shows it: (index to open, label) for a kept file, else (None, text)."""
     shown = []
@@ -276,5 +294,6 @@ ROUTES = [
     Route("/staff/cases/{ticket:str}/action", case_action, methods=["POST"]),
     Route("/staff/cases/{ticket:str}/evidence/{index:str}", evidence_file, methods=["GET"]),
     Route("/staff/cases/{ticket:str}/field", consumer_field, methods=["POST"]),
+    Route("/staff/cases/{ticket:str}/typical", typical_case, methods=["GET"]),
     Route("/staff/cases/{ticket:str}/platform-number", platform_number, methods=["POST"]),
 ]
