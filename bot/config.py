@@ -105,6 +105,8 @@ class DepartmentSection:
 class ComplaintsSection:
     draft_expiry_days: int = 7
     reopen_days: int = 15
+    odr_members: tuple[str, ...] = ()
+    """Businesses in online dispute resolution (ODR) or a 绿色通道: complainants are told they may settle there."""
     """Days after closing in which the citizen may ask to reopen a case and rate its handling."""
     """An unfinished complaint is kept this long; after that it is discarded."""
     group_window_days: int = 30

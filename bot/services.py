@@ -59,6 +59,7 @@ def case_settings(config: Config, claims: ClaimBook) -> CaseSettings:
         status_check_requester_attempts=section.status_check_attempts_per_requester,
         status_check_window=timedelta(hours=section.status_check_window_hours),
         reopen_window=timedelta(days=section.reopen_days),
+        odr_members=section.odr_members,
         timezone=ZoneInfo(config.app.timezone),
     )
 

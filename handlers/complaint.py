@@ -102,6 +102,11 @@ async def _file(turn: Turn, data: dict[str, Any], now: datetime) -> Outcome:
     filed = await service.file(turn.db, drafts, user=turn.conversation.user, now=now, settings=services.complaints)
     claims = services.knowledge.claims
     replies = tuple(Reply(form.acknowledgement(claims, case)) for case in filed.cases)
+    clean = services.knowledge.normalizer.clean
+    members = [clean(name) for name in services.complaints.odr_members]
+    if any(case.kind == "complaint" for case in filed.cases) and service.in_odr(
+            clean(data["business_name"]), members, services.complaints):
+        replies += (Reply(claims.say("odr_member", business=data["business_name"])),)
     if filed.group_flagged:
         # Art. 11: joint handling only for the same dispute and with each complainant's consent; the
         # internal alarm (escalated level by level) does not depend on it.

@@ -51,6 +51,8 @@ class CaseSettings:
     status_check_window: timedelta
     timezone: ZoneInfo
     """The bureau's clock: deadlines count from the local day a case arrives."""
+    odr_members: tuple[str, ...] = ()
+    """Business names (cleaned as business keys are) that take part in online dispute resolution."""
     reopen_window: timedelta = timedelta(days=15)
     """After closing, how long the citizen may ask to reopen the case and rate its handling."""
 
@@ -257,6 +259,13 @@ async def set_platform_number(session: AsyncSession, case: CaseRow, number: str,
     case.platform_number = number
     session.add(CaseEventRow(case_id=case.id, created_at=now, status=case.status, note=f"platform:{number}",
                              actor=actor))
+
+
+def in_odr(name_key: str, member_keys: Sequence[str], settings: CaseSettings) -> bool:
+    """Whether the business (its cleaned name) is one of the configured ODR members (cleaned the same way):
+    named alike as closely as two complaints' businesses must be to count as one."""
+    key = business_key(name_key)
+    return any(fuzz.ratio(key, business_key(member)) >= settings.group_similarity for member in member_keys)
 
 
 async def history(session: AsyncSession, case: CaseRow) -> list[CaseEventRow]:

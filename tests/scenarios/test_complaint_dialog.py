@@ -368,3 +368,22 @@ async def test_an_account_of_what_happened_that_ends_in_a_question_is_kept_as_th
     await citizen.answer_all(*COMPLAINT_ANSWERS[:8])
     screen = await citizen.say("新买的手机用了三天就黑屏了，找商家修，商家说是我摔的不给修，这种情况怎么办？")
     assert "涉及金额" in screen, "stored as 经过 and moved on"
+
+
+async def test_a_complaint_against_an_odr_member_is_told_it_may_settle_there(tmp_path, database_url, knowledge):
+    config = make_config(tmp_path, database_url, WEIQUAN_COMPLAINTS_ODR_MEMBERS="塞上健身俱乐部有限公司")
+    odr_runtime = await start_runtime(config, knowledge=knowledge)
+    try:
+        citizen = Citizen(odr_runtime, "odr")
+        await citizen.answer_all(*COMPLAINT_ANSWERS)
+        filed = await citizen.say("确认")
+        assert "在线消费纠纷解决（ODR）" in filed and "第六条" in filed and "投诉照常办理" in filed
+    finally:
+        await odr_runtime.close()
+    plain_runtime = await start_runtime(make_config(tmp_path / "plain", database_url), knowledge=knowledge)
+    try:
+        elsewhere = Citizen(plain_runtime, "plain")
+        await elsewhere.answer_all(*COMPLAINT_ANSWERS)
+        assert "ODR" not in await elsewhere.say("确认")
+    finally:
+        await plain_runtime.close()
