@@ -29,10 +29,10 @@ class Services:
     staff: StaffSettings
     quiz: QuizSettings
     quiz_bank: QuizBank
+    evidence_dir: Path
+    """Where photos and files citizens send are kept by hash (every channel, and the console reads them)."""
     native_handoff: frozenset[str] = frozenset()
     """Channels whose own customer-service system takes hand-offs (config), not the staff console."""
-    evidence_dir: Path = Path("var") / "evidence"
-    """Where photos and files citizens send are kept by hash (every channel, and the console reads them)."""
     poll_channels: frozenset[str] = frozenset({"telegram"})
     """Channels that show a quiz question as a native poll the citizen taps, not as lettered lines."""
     max_suggestions: int = 3

@@ -36,12 +36,15 @@ class PreparedAnswer:
     answer: Answer
 
 
+def _context(turn: Turn) -> Mapping[str, Any]:
+    """What the Q&A remembers of this conversation (nothing after a long absence)."""
+    return {} if turn.conversation.idle else turn.conversation.slots.get("qa", {})
+
+
 def _question(turn: Turn) -> tuple[str, str | None]:
     """The question as it is matched (stripped, cut at the length limit) and the law talked about last."""
     services: Services = turn.services
-    text = turn.message.text.strip()[: services.max_text_chars]
-    context = {} if turn.conversation.idle else turn.conversation.slots.get("qa", {})
-    return text, context.get("law")
+    return turn.message.text.strip()[: services.max_text_chars], _context(turn).get("law")
 
 
 def _ask(services: Services, text: str, last_law: str | None) -> Answer:
@@ -70,7 +73,7 @@ async def answer_question(turn: Turn) -> Outcome:
     notes: list[Reply] = []
     if len(turn.message.text.strip()) > services.max_text_chars:
         notes.append(Reply(texts.TOO_LONG.format(limit=services.max_text_chars)))
-    context = {} if turn.conversation.idle else turn.conversation.slots.get("qa", {})
+    context = _context(turn)
     answer = _answer(turn, text, last_law)
     if answer.kind in GAPS and len(text) >= GAP_MIN_CHARS:
         gaps.record(turn.db, channel=turn.conversation.user.channel, text=text, outcome=GAPS[answer.kind],

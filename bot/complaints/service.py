@@ -51,9 +51,9 @@ class CaseSettings:
     status_check_window: timedelta
     timezone: ZoneInfo
     """The bureau's clock: deadlines count from the local day a case arrives."""
-    odr_members: tuple[str, ...] = ()
-    """Business names (cleaned as business keys are) that take part in online dispute resolution."""
-    reopen_window: timedelta = timedelta(days=15)
+    odr_members: tuple[str, ...]
+    """Business names that take part in online dispute resolution ([complaints] odr_members)."""
+    reopen_window: timedelta
     """After closing, how long the citizen may ask to reopen the case and rate its handling."""
 
 
