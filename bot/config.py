@@ -151,6 +151,32 @@ class StaffSection:
 
 
 @dataclass(frozen=True)
+class IncidentStepSection:
+    """One step of the emergency plan's checklist, due `hours` after the incident report is opened."""
+
+    key: str
+    title: str
+    hours: int
+
+
+EMERGENCY_PLAN_STEPS = (
+    IncidentStepSection("verify", "核实情况（现场核查、固定证据）", 2),
+    IncidentStepSection("control", "控制事态（责令暂停销售、封存问题商品）", 4),
+    IncidentStepSection("report", "书面上报", 2),
+    IncidentStepSection("follow_up", "续报处置进展", 24),
+    IncidentStepSection("final", "终报处置结果", 168),
+)
+
+
+@dataclass(frozen=True)
+class IncidentsSection:
+    levels: tuple[str, ...] = ("旗县区市场监督管理局", "市市场监督管理局", "自治区市场监督管理局")
+    """The bureaus a major incident is reported through, lowest (a county department's) first."""
+    steps: tuple[IncidentStepSection, ...] = EMERGENCY_PLAN_STEPS
+    """The checklist; the step keyed "report" becomes one step per level above the case's own."""
+
+
+@dataclass(frozen=True)
 class CampaignSection:
     """A quiz contest, e.g. the 3·15 campaign quiz."""
 
@@ -290,6 +316,7 @@ class Config:
     knowledge: KnowledgeSection = field(default_factory=KnowledgeSection)
     complaints: ComplaintsSection = field(default_factory=ComplaintsSection)
     staff: StaffSection = field(default_factory=StaffSection)
+    incidents: IncidentsSection = field(default_factory=IncidentsSection)
     quiz: QuizSection = field(default_factory=QuizSection)
     wechat: WeChatSection = field(default_factory=WeChatSection)
     telegram: TelegramSection = field(default_factory=TelegramSection)
@@ -350,6 +377,7 @@ def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
     _check_rate_limits(sections["ratelimit"])
     _check_ranges(sections)
     _check_campaigns(sections["quiz"])
+    _check_incidents(sections["incidents"])
     missing = [folder for folder in sections["knowledge"].statute_dirs if not folder.is_dir()]
     if missing:
         raise ConfigError(f"knowledge.statute_dirs (WEIQUAN_STATUTE_DIRS): folder not found: {missing[0]}")
@@ -424,6 +452,18 @@ def _check_campaigns(quiz: QuizSection) -> None:
         if not 0 < campaign.pass_mark <= campaign.questions:
             raise ConfigError(f"{where}.pass_mark: from 1 to its {campaign.questions} questions, got "
                               f"{campaign.pass_mark}")
+
+
+def _check_incidents(section: IncidentsSection) -> None:
+    """At least two levels (one to report to); checklist keys unique, one of them "report", hours positive."""
+    if len(section.levels) < 2:
+        raise ConfigError("incidents.levels: at least a county and the level it reports to")
+    keys = [step.key for step in section.steps]
+    if section.steps and ("report" not in keys or len(set(keys)) != len(keys)):
+        raise ConfigError("incidents.steps: unique keys, one of them \"report\" (reporting up, level by level)")
+    for index, step in enumerate(section.steps):
+        if not 1 <= step.hours <= 24 * 365:
+            raise ConfigError(f"incidents.steps[{index}].hours: from 1 to 8760, got {step.hours}")
 
 
 def _check_rate_limits(section: RateLimitSection) -> None:

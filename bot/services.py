@@ -14,6 +14,7 @@ from bot.complaints.jurisdiction import Department, Jurisdiction
 from bot.complaints.service import CaseSettings
 from bot.config import Config
 from bot.core.ratelimit import RateLimits
+from bot.incidents.checklist import IncidentPlan, PlanStep
 from bot.knowledge_setup import load_quiz_questions
 from bot.quiz.service import Campaign, QuizBank, QuizSettings
 from bot.staff.duty import StaffSettings
@@ -72,6 +73,8 @@ def staff_settings(config: Config) -> StaffSettings:
         claim_timeout=timedelta(minutes=section.claim_timeout_minutes),
         max_open_per_agent=section.max_open_per_agent,
         escalation_timeout=timedelta(minutes=section.escalation_timeout_minutes),
+        incidents=IncidentPlan(config.incidents.levels,
+                               tuple(PlanStep(s.key, s.title, s.hours) for s in config.incidents.steps)),
     )
 
 

@@ -201,6 +201,60 @@ AFTER_DONE = "好的。需要时回复“查进度”。"
 SATISFACTION_TITLE = "群众满意度（办结案件的评分）"
 SATISFACTION_LINE = "平均{mean}分（{count}条评价）"
 NAV_LAB = "开放日"
+NAV_INCIDENTS = "应急上报"
+INCIDENTS_TITLE = "应急事件与逐级上报"
+INCIDENT_KINDS = {"group": "群体投诉", "gala": "央视3·15晚会曝光"}
+INCIDENT_GROUP_TITLE = "群体投诉：{business}（{count}件）"
+INCIDENT_GALA_TITLE = "央视3·15晚会曝光：{business}（{product}）"
+INCIDENT_REPORT_TO = "{step}：上报至{level}"
+INCIDENT_PROGRESS = "已完成 {done}/{total} 项"
+INCIDENT_NONE = "目前没有应急事件。群体投诉会自动生成上报记录，晚会曝光请在下方登记。"
+INCIDENT_OPENED = "启动时间"
+INCIDENT_ELAPSED = "自启动已过 {hours} 小时"
+INCIDENT_CASE = "涉及案件"
+INCIDENT_STEPS = "处置清单（按应急预案）"
+INCIDENT_STEP_DUE = "时限"
+INCIDENT_STEP_DONE_AT = "完成时间"
+INCIDENT_DONE_BY = "办理人"
+INCIDENT_NOTE = "说明（采取了什么措施、报送了什么）"
+INCIDENT_MARK_DONE = "标记完成"
+INCIDENT_LATE = "超时完成"
+INCIDENT_OVERDUE = "已超时"
+INCIDENT_PENDING = "未完成"
+INCIDENT_ON_TIME = "按时完成"
+INCIDENT_EXPORT = "导出上报材料（xlsx）"
+INCIDENT_STEP_SAVED = "已记录完成时间。"
+INCIDENT_STEP_DONE_ALREADY = "这一步已经完成，或不在这份报告的清单里。"
+INCIDENT_LEVEL_BY_LEVEL = "请逐级上报：先完成向下一级的上报，再报更高一级。"
+GALA_REGISTER_TITLE = "登记央视3·15晚会曝光"
+GALA_REGISTER_HELP = "登记后：生成来源为“晚会曝光”的举报案件并开始核查计时，经营者列入关注名单（之后对它的投诉举报会被标记），同时按应急预案启动逐级上报。"
+GALA_FIELD_BUSINESS = "被曝光的经营者名称"
+GALA_FIELD_ADDRESS = "经营地址（用于确定承办单位，可不填）"
+GALA_FIELD_PRODUCT = "涉及的商品或服务"
+GALA_FIELD_EXPOSED = "曝光的问题"
+GALA_FIELD_AIRED = "播出日期"
+GALA_REGISTER = "登记并启动核查和上报"
+GALA_INVALID = "请填写经营者名称、涉及的商品或服务和曝光的问题；播出日期不能晚于今天。"
+GALA_FACTS = "{aired}央视3·15晚会曝光（{product}）：{exposed}"
+WATCH_LIST_TITLE = "关注名单（对这些经营者的新投诉举报会被标记并报给负责人）"
+WATCH_SINCE = "列入时间"
+WATCH_LIFT = "解除关注"
+WATCH_LIFTED = "已解除关注。"
+WATCH_MARK = "晚会曝光关注对象"
+EVENT_NOTES = {"group": "并入群体投诉", "watch": "经营者在晚会曝光关注名单上：已报负责人",
+               "joint_consent": "同意共同投诉", "joint_declined": "不同意共同投诉"}
+"""How the case page shows the bookkeeping notes of a case's history (the citizen never sees them)."""
+CASE_CHANNELS = {"desk": "现场", "phone": "电话", "visit": "来访", "gala": "晚会曝光", "web": "网络（网页）",
+                 "wechat": "网络（微信）", "telegram": "网络（Telegram）"}
+COL_SOURCE = "来源渠道"
+INCIDENT_SHEET = "信息报告"
+INCIDENT_STEPS_SHEET = "处置清单"
+INCIDENT_STEP_COLUMNS = ("序号", "步骤", "时限", "完成时间", "办理人", "说明", "状态")
+INCIDENT_FORM = (
+    "报告标题", "事件类型", "报告单位", "报送单位", "报告时间", "事件启动时间", "涉及经营者", "经营地址",
+    "涉及案件", "承办单位", "基本情况", "已采取措施", "下一步工作", "联系人",
+)
+"""The lines of the incident information report (突发事件信息报告) a superior bureau receives, in order."""
 LAB_PUBLISH_TITLE = "发布实验室开放日或免费检测"
 LAB_FIELD_TITLE = "活动名称（如：免费检定电子秤）"
 LAB_FIELD_WHEN = "开始时间"
@@ -278,7 +332,8 @@ AUDIT_SYSTEM = "系统"
 AUDIT_ACTIONS = {"login": "登录", "login_failed": "登录失败", "view": "查看", "claim": "认领", "close": "结束会话",
                  "export": "导出", "export_12315": "导出12315登记表", "intake": "现场登记", "accept": "受理",
                  "not_accept": "不予受理", "view_evidence": "查看证据", "approve_faq_draft": "批准FAQ",
-                 "publish_warning": "发布消费警示"}
+                 "publish_warning": "发布消费警示", "gala_register": "登记晚会曝光", "incident_step": "应急清单完成一项",
+                 "incident_export": "导出上报材料", "watch_lift": "解除关注"}
 NAV_INTAKE = "现场登记"
 CALL_BACK = "现场/电话登记的案件：请电话告知群众"
 INTAKE_TITLE = "登记投诉举报（现场、电话、来访）"
@@ -431,8 +486,8 @@ DUTY_CHANGE = "调班：加班或请假"
 EXTRA_DUTY = "加班值守"
 LEAVE = "请假"
 SAVE = "保存"
-ESCALATIONS_TITLE = "升级事项（群体投诉、超期未受理）"
-ESCALATION_REASONS = {"group": "群体投诉", "acceptance": "超期未决定受理", "mediation": "调解超期",
+ESCALATIONS_TITLE = "升级事项（群体投诉、晚会曝光关注对象、超期未受理）"
+ESCALATION_REASONS = {"group": "群体投诉", "watch": "晚会曝光关注对象的新案件", "acceptance": "超期未决定受理", "mediation": "调解超期",
                       "end_notice": "终止调解超期未告知", "verification": "举报核查超期"}
 NOTICE_UNDELIVERED = "有 {count} 条通知没能送达市民（如微信超过48小时未互动且没有可用的模板消息），请电话联系："
 NO_STEP_RUNNING = "没有正在计时的法定环节"

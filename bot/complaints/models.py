@@ -77,6 +77,8 @@ class CaseRow(Base):
     group_id: Mapped[int | None] = mapped_column(ForeignKey("case_groups.id"), nullable=True, index=True)
     assignee: Mapped[str | None] = mapped_column(String(64), nullable=True)
     """The staff member (login name) handling the case, once assigned."""
+    watch_id: Mapped[int | None] = mapped_column(ForeignKey("watched_businesses.id"), nullable=True, index=True)
+    """Filed against a business on the watch list (exposed on the 3·15 gala): flagged to its supervisors."""
 
 
 class CasePartyRow(Base):
@@ -118,6 +120,24 @@ class CaseGroupRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     """Flagged for immediate escalation; the hand-off queue picks it up."""
+
+
+class WatchedBusinessRow(Base):
+    """A business exposed on the CCTV 3·15 gala: new complaints and reports against it are flagged."""
+
+    __tablename__ = "watched_businesses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    business_key: Mapped[str] = mapped_column(String(200), index=True)
+    """Compared with a new case's business_key as group cases compare them (rapidfuzz ratio)."""
+    business_name: Mapped[str] = mapped_column(String(200))
+    product: Mapped[str] = mapped_column(String(200), default="")
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    """The case the exposure was registered as (source 晚会曝光)."""
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    added_by: Mapped[str] = mapped_column(String(64))
+    lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    lifted_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class CaseStepRow(Base):

@@ -17,7 +17,14 @@ from bot.complaints import steps
 from bot.complaints.deadlines import Rule, WorkingCalendar, deadline
 from bot.complaints.drafts import CaseDraft
 from bot.complaints.jurisdiction import Department, Jurisdiction
-from bot.complaints.models import CaseEventRow, CaseGroupRow, CasePartyRow, CaseRow, StatusCheckFailureRow
+from bot.complaints.models import (
+    CaseEventRow,
+    CaseGroupRow,
+    CasePartyRow,
+    CaseRow,
+    StatusCheckFailureRow,
+    WatchedBusinessRow,
+)
 from bot.complaints.numbering import new_ticket
 from bot.core import outbox
 from bot.core.messages import Reply, UserRef
@@ -25,7 +32,7 @@ from bot.core.tables import OutboxRow
 
 BUSINESS_SUFFIX = re.compile(r"(有限责任公司|股份有限公司|有限公司|公司|旗舰店|专卖店|专营店|分店|门店|总店|店)$")
 GROUP_CANDIDATES = 500
-INTERNAL_NOTES = frozenset({"group", "joint_consent", "joint_declined"})
+INTERNAL_NOTES = frozenset({"group", "watch", "joint_consent", "joint_declined"})
 INTERNAL_PREFIXES = ("field:", "platform:", "reopen:")
 """Case events that record bookkeeping, not a step of the procedure: kept out of the citizen's history."""
 
@@ -92,15 +99,20 @@ def mask_phone(e164: str) -> str:
 
 
 async def file(
-    session: AsyncSession, drafts: Sequence[CaseDraft], *, user: UserRef, now: datetime, settings: CaseSettings
+    session: AsyncSession, drafts: Sequence[CaseDraft], *, user: UserRef, now: datetime, settings: CaseSettings,
+    actor: str = "citizen",
 ) -> Filing:
-    """Store the complaint and/or report of a confirmed form; both halves are linked (Art. 7)."""
+    """Store the complaint and/or report of a confirmed form; both halves are linked (Art. 7). `actor` is who
+    registered it: the citizen in chat, else the staff member at a desk, on the phone or from the gala."""
     today = now.astimezone(settings.timezone).date()
     rows: list[CaseRow] = []
     for draft in drafts:
         row = await _new_case(session, draft, user=user, now=now, settings=settings)
         await steps.follow(session, row, row.status, today, settings.calendar)
-        session.add(CaseEventRow(case_id=row.id, created_at=now, status=row.status, note="", actor="citizen"))
+        session.add(CaseEventRow(case_id=row.id, created_at=now, status=row.status, note="", actor=actor))
+        row.watch_id = await _watch_on(session, row.business_key, settings)
+        if row.watch_id is not None:
+            session.add(CaseEventRow(case_id=row.id, created_at=now, status=row.status, note="watch", actor="system"))
         if draft.party is not None and not draft.anonymous:
             role = "complainant" if draft.kind == "complaint" else "reporter"
             session.add(CasePartyRow(case_id=row.id, role=role, name=draft.party.name, phone=draft.party.phone,
@@ -169,6 +181,15 @@ async def _unused_ticket(session: AsyncSession, kind: str) -> str:
         ticket = new_ticket(kind)
         if await session.scalar(select(CaseRow.id).where(CaseRow.ticket == ticket)) is None:
             return ticket
+
+
+async def _watch_on(session: AsyncSession, key: str, settings: CaseSettings) -> int | None:
+    """The watch-list entry (a business exposed on the 3·15 gala) this business matches, if any."""
+    watched = (await session.execute(
+        select(WatchedBusinessRow.id, WatchedBusinessRow.business_key).where(WatchedBusinessRow.lifted_at.is_(None))
+    )).all()
+    return next((watch_id for watch_id, watched_key in watched
+                 if fuzz.ratio(watched_key, key) >= settings.group_similarity), None)
 
 
 async def _group(session: AsyncSession, case: CaseRow, now: datetime, settings: CaseSettings) -> bool:
@@ -244,6 +265,8 @@ def _requester(user: UserRef) -> str:
 
 
 INTAKE_CHANNELS = {"desk": "现场", "phone": "电话", "visit": "来访"}
+GALA_CHANNEL = "gala"
+"""The source of a case registered from a CCTV 3·15 gala exposure: no citizen to notify."""
 """Where staff took a case in person (Measures Art. 9: written down by staff); the citizen is reached by phone."""
 
 
@@ -283,14 +306,19 @@ async def change_status(
     case.status = status
     await steps.follow(session, case, status, now.astimezone(settings.timezone).date(), settings.calendar)
     session.add(CaseEventRow(case_id=case.id, created_at=now, status=status, note=note, actor=actor))
-    label = texts.CASE_STATUSES[status]
+    if case.channel != GALA_CHANNEL:  # a gala exposure has no citizen to tell
+        _notify_citizen(session, case, now, settings)
+    await session.flush()
+
+
+def _notify_citizen(session: AsyncSession, case: CaseRow, now: datetime, settings: CaseSettings) -> None:
+    label = texts.CASE_STATUSES[case.status]
     notice = Reply(texts.STATUS_CHANGED.format(ticket=case.ticket, status=label))
     fields = {"ticket": case.ticket, "status": label,
               "time": now.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")}
     unreachable = texts.CALL_BACK if case.channel in INTAKE_CHANNELS else ""
     outbox.push(session, UserRef(case.channel, case.external_id), [notice], now=now, case_id=case.id, notice=fields,
                 unreachable=unreachable)
-    await session.flush()
 
 
 async def extend_verification(

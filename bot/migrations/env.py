@@ -5,6 +5,7 @@ from alembic import context
 import bot.complaints.models  # noqa: F401  (registers the tables on Base.metadata)
 import bot.core.tables  # noqa: F401
 import bot.gaps.models  # noqa: F401
+import bot.incidents.models  # noqa: F401
 import bot.labdays.models  # noqa: F401
 import bot.quiz.models  # noqa: F401
 import bot.staff.models  # noqa: F401

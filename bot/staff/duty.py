@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import as_utc
+from bot.incidents.checklist import IncidentPlan
 from bot.staff.models import DutyChangeRow, DutySurgeRow, StaffRow
 from bot.staff.roster import Change, Duty, Shift, Surge, next_duty_start, on_duty
 
@@ -22,6 +23,8 @@ class StaffSettings:
     max_open_per_agent: int
     escalation_timeout: timedelta
     """A group or overdue case nobody in the department takes up in this time goes to the city bureau."""
+    incidents: IncidentPlan
+    """The reporting levels and the emergency plan's checklist ([incidents]), for group cases and gala exposures."""
 
 
 async def duty_now(session: AsyncSession, settings: StaffSettings, now: datetime) -> Duty:

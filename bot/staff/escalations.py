@@ -1,4 +1,5 @@
-"""Group and overdue cases raised to the responsible people, then to the city bureau if nobody acts.
+"""Group cases, cases against a watched business (exposed on the 3·15 gala) and overdue cases raised to
+the responsible people, then to the city bureau if nobody acts.
 
 Level 1: supervisors of the case's department (the department's responsible person). Level 2:
 supervisors of the city bureau (no department) and admins. Runs from the sweeper in every worker;
@@ -21,19 +22,19 @@ DEPARTMENT, CITY = 1, 2
 
 
 async def raise_new(session: AsyncSession, now: datetime, today: date) -> int:
-    """Open level-1 escalations for group cases and for cases past the due day of their current step
-    (one per case and step: acceptance, mediation, end_notice, verification)."""
-    known = select(EscalationRow.case_id).where(EscalationRow.reason == "group")
-    grouped = (await session.scalars(
-        select(CaseRow).where(CaseRow.group_id.is_not(None), CaseRow.id.not_in(known))
-    )).all()
+    """Open level-1 escalations for group cases, for cases against a watched business, and for cases past
+    the due day of their current step (one per case and step: acceptance, mediation, end_notice, verification)."""
+    grouped = await _not_yet_raised(session, "group", CaseRow.group_id.is_not(None))
+    watched = await _not_yet_raised(session, "watch", CaseRow.watch_id.is_not(None))
     known_overdue = select(EscalationRow.id).where(EscalationRow.case_id == CaseRow.id,
                                                    EscalationRow.reason == CaseRow.step)
     overdue = (await session.scalars(
         select(CaseRow).where(CaseRow.step.is_not(None), CaseRow.due_on < today, ~known_overdue.exists())
     )).all()
     opened = 0
-    for case, reason in [*((case, "group") for case in grouped), *((case, case.step) for case in overdue)]:
+    flagged = [*((case, "group") for case in grouped), *((case, "watch") for case in watched),
+               *((case, case.step) for case in overdue)]
+    for case, reason in flagged:
         level = DEPARTMENT if case.department_code else CITY
         try:
             async with session.begin_nested():
@@ -43,6 +44,11 @@ async def raise_new(session: AsyncSession, now: datetime, today: date) -> int:
         except IntegrityError:  # another worker opened it first
             continue
     return opened
+
+
+async def _not_yet_raised(session: AsyncSession, reason: str, condition) -> list[CaseRow]:
+    known = select(EscalationRow.case_id).where(EscalationRow.reason == reason)
+    return list((await session.scalars(select(CaseRow).where(condition, CaseRow.id.not_in(known)))).all())
 
 
 async def raise_unclaimed(session: AsyncSession, now: datetime, timeout: timedelta) -> int:

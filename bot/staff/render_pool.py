@@ -49,6 +49,11 @@ async def platform_xlsx(rows: list[list[object]]) -> bytes:
     return await _run(_platform_xlsx, rows)
 
 
+async def incident_xlsx(form: list[list[object]], steps: list[list[object]]) -> bytes:
+    """The incident information report (bot.staff.xlsx_export.incident_workbook), built in the render process."""
+    return await _run(_incident_xlsx, form, steps)
+
+
 async def shutdown() -> None:
     """Stop the render process, if one runs, and wait (in a thread) until it has exited: a web worker that is
     itself a multiprocessing child (uvicorn's --workers) hung at its exit while its render process lived."""
@@ -111,6 +116,12 @@ def _platform_xlsx(rows: list[list[object]]) -> bytes:
     from bot.staff import xlsx_export  # noqa: PLC0415 (in the render process only)
 
     return xlsx_export.platform_workbook(rows)
+
+
+def _incident_xlsx(form: list[list[object]], steps: list[list[object]]) -> bytes:
+    from bot.staff import xlsx_export  # noqa: PLC0415 (in the render process only)
+
+    return xlsx_export.incident_workbook(form, steps)
 
 
 def _export_xlsx(slices: list[bytes], summary: Summary, department_names: dict[str, str]) -> bytes:

@@ -1,4 +1,5 @@
-"""The periodic job: unclaimed hand-offs (the citizen is told when), group and overdue case escalations."""
+"""The periodic job: unclaimed hand-offs (the citizen is told when), group, watched and overdue case
+escalations, incident reports for new group cases, lab-day reminders."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot import texts
+from bot.incidents import service as incidents
 from bot.labdays import service as labdays
 from bot.staff import duty, escalations, queue
 from bot.staff.duty import StaffSettings
@@ -29,6 +31,7 @@ async def sweep_once(sessions: async_sessionmaker, settings: StaffSettings, now:
         flagged = await queue.sweep_unclaimed(session, now, timeout=settings.claim_timeout, next_contact=text)
         flagged += await escalations.raise_new(session, now, now.astimezone(settings.timezone).date())
         flagged += await escalations.raise_unclaimed(session, now, settings.escalation_timeout)
+        flagged += await incidents.open_for_groups(session, settings.incidents, now)
         flagged += await labdays.send_reminders(session, now, settings.timezone)
         return flagged
 

@@ -54,6 +54,26 @@ def platform_workbook(rows: list[list[object]]) -> bytes:
     return buffer.getvalue()
 
 
+def incident_workbook(form: list[list[object]], steps: list[list[object]]) -> bytes:
+    """The incident information report: its lines (label, value) on one sheet, the checklist on another."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = texts.INCIDENT_SHEET
+    for number, (label, value) in enumerate(form, start=1):
+        _put(sheet, number, [label, value])
+        sheet.cell(row=number, column=1).font = Font(bold=True)
+    _fit_columns(sheet)
+    checklist = workbook.create_sheet(texts.INCIDENT_STEPS_SHEET)
+    _put(checklist, 1, texts.INCIDENT_STEP_COLUMNS, bold=True)
+    for number, row in enumerate(steps, start=2):
+        _put(checklist, number, row)
+    checklist.freeze_panes = "A2"
+    _fit_columns(checklist)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def _write_summary(sheet: Worksheet, summary: Summary, charts: Mapping[str, Chart]) -> None:
     """Totals and count tables in columns A-B, the charts as PNG images to their right."""
     departments = charts.get("by_department")

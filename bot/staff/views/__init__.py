@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from bot.staff.views import audit, bulletins, cases, dashboard, gaps, inbox, intake, labdays, rota, signin
+from bot.staff.views import (
+    audit,
+    bulletins,
+    cases,
+    dashboard,
+    gaps,
+    inbox,
+    incidents,
+    intake,
+    labdays,
+    rota,
+    signin,
+)
 
 ROUTES: list[Route] = [
     *signin.ROUTES, *inbox.ROUTES, *cases.ROUTES, *dashboard.ROUTES, *bulletins.ROUTES, *rota.ROUTES,
-    *gaps.ROUTES, *intake.ROUTES, *labdays.ROUTES, *audit.ROUTES,
+    *gaps.ROUTES, *intake.ROUTES, *labdays.ROUTES, *audit.ROUTES, *incidents.ROUTES,
 ]

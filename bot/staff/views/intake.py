@@ -110,7 +110,8 @@ async def _file_once(call: StaffRequest, key: str, citizen: UserRef, data: dict[
     try:
         async with call.sessions.begin() as session:
             await dedup.claim(session, f"intake:{key}", call.at)
-            filed = await service.file(session, drafts, user=citizen, now=call.at, settings=call.services.complaints)
+            filed = await service.file(session, drafts, user=citizen, now=call.at, settings=call.services.complaints,
+                                       actor=call.staff.username)
             await call.audit(session, "intake", ",".join(case.ticket for case in filed.cases),
                              {"channel": citizen.channel})
         return list(filed.cases)
