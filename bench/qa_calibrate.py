@@ -4,7 +4,8 @@
         python bench/qa_calibrate.py ../shared/eval/qa-dev.jsonl ../shared/eval/qa-dev-more.jsonl
 
 Every question goes through `KnowledgeBase.ask` once per candidate pair of answer threshold and
-support threshold (the other bands as configured). The table shows, per pair and over all files
+support threshold, then once per answer margin (the least lead over a rival entry resting on another
+article) at the configured thresholds; the other bands as configured. The table shows, per pair and over all files
 together, the share of
 in-scope questions answered with an expected article (top-1), the share of all questions answered
 with a first citation that is not expected (confidently wrong), and top-3. A wrong answer from a
@@ -42,15 +43,18 @@ def main() -> int:
     configured = knowledge.thresholds
     print(f"{len(questions)} questions; suggest {configured.suggest}, statute {configured.statute}, "
           f"long questions x{configured.long_question_factor}")
-    print("| answer | support | top-1 | top-3 | confidently wrong | out-of-scope refusal |\n|---|---|---|---|---|---|")
-    for support in (0.0, 0.2, 0.3, 0.4):
-        for step in range(18, 33, 2):
-            answer = step / 100
-            knowledge.thresholds = dataclasses.replace(configured, answer=answer, support=support)
-            row = summary([judge(q, knowledge.ask(q["q"][:limit])) for q in questions])
-            chosen = abs(answer - configured.answer) < 1e-9 and abs(support - configured.support) < 1e-9
-            print(f"| {answer:.2f}{' (configured)' if chosen else ''} | {support:.1f} | {row['top-1']:.3f} "
-                  f"| {row['top-3']:.3f} | {row['confidently wrong']:.3f} | {row['out-of-scope refusal']:.3f} |")
+    print("| answer | support | margin | top-1 | top-3 | confidently wrong | out-of-scope refusal |")
+    print("|---|---|---|---|---|---|---|")
+    grid = [(answer / 100, support, configured.margin)
+            for support in (0.0, 0.2, 0.3, 0.4) for answer in range(18, 33, 2)]
+    grid += [(configured.answer, configured.support, margin / 100) for margin in range(0, 13, 2)]
+    for answer, support, margin in grid:
+        knowledge.thresholds = dataclasses.replace(configured, answer=answer, support=support, margin=margin)
+        row = summary([judge(q, knowledge.ask(q["q"][:limit])) for q in questions])
+        chosen = all(abs(a - b) < 1e-9 for a, b in ((answer, configured.answer), (support, configured.support),
+                                                    (margin, configured.margin)))
+        print(f"| {answer:.2f}{' (configured)' if chosen else ''} | {support:.1f} | {margin:.2f} | {row['top-1']:.3f} "
+              f"| {row['top-3']:.3f} | {row['confidently wrong']:.3f} | {row['out-of-scope refusal']:.3f} |")
     return 0
 
 

@@ -79,6 +79,8 @@ class KnowledgeSection:
     statute_dirs: tuple[Path, ...] = ()
     """Operator folders of markdown statute files."""
     answer_threshold: float = 0.26
+    answer_margin: float = 0.04
+    """An answer must lead its nearest rival that rests on another article by this much, else both are offered."""
     suggest_threshold: float = 0.14
     support_threshold: float = 0.3
     statute_threshold: float = 0.6
@@ -400,6 +402,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "conversation.idle_expiry_minutes": (1, 525_600),
     "conversation.max_text_chars": (20, 100_000),
     "knowledge.answer_threshold": (0, 1),
+    "knowledge.answer_margin": (0, 1),
     "knowledge.suggest_threshold": (0, 1),
     "knowledge.support_threshold": (0, 1),
     "knowledge.statute_threshold": (0, 1),

@@ -20,6 +20,7 @@ def load_knowledge_base(config: Config, extra_faq: Sequence[tuple[str, str]] = (
     section = config.knowledge
     thresholds = Thresholds(
         answer=section.answer_threshold,
+        margin=section.answer_margin,
         suggest=section.suggest_threshold,
         support=section.support_threshold,
         statute=section.statute_threshold,

@@ -72,6 +72,9 @@ class Thresholds:
     """The least share of the question's word information an answered entry's own text must have."""
     out_of_scope_override: float
     """An FAQ match this strong wins over an out-of-scope keyword."""
+    margin: float = 0.0
+    """The least lead of an answer over the best entry resting on another article: closer, the question does
+    not decide between them, and the citizen is offered both."""
     long_question_chars: int = 60
     long_question_factor: float = 1.0
     """A long story shares a smaller part of its words with any FAQ phrasing: from
@@ -213,7 +216,7 @@ class KnowledgeBase:
         )
         answer_at, suggest_at, support_at = limits.for_length(chars)
         supported = best_faq.faq is not None and best_faq.faq.needs <= facts and best_faq.support >= support_at
-        if best_faq.confidence >= answer_at and supported:
+        if best_faq.confidence >= answer_at and supported and not self._contested(faq_hits):
             return self._faq_answer(best_faq, faq_hits[1 : 1 + max_suggestions])
         if best_article.confidence >= limits.statute and best_faq.confidence < answer_at:
             others = [h for h in candidates if h is not best_article]
@@ -231,6 +234,23 @@ class KnowledgeBase:
                 alternatives=tuple(self._suggestion(h) for h in candidates[:max_suggestions]),
             )
         return Answer(AnswerKind.UNKNOWN, best_faq.confidence)
+
+    def _contested(self, faq_hits: list[Hit]) -> bool:
+        """Whether an entry that would lead with another article comes within the margin of the best one.
+
+        Two near-equal entries resting on the same article give the same legal answer; resting on
+        different ones, the question has not decided which rule applies, and a confident answer would be
+        a coin toss (a third of such answers cited the wrong rule first on the labelled questions)."""
+        best = faq_hits[0]
+        lead = self._lead(best)
+        return any(best.confidence - hit.confidence < self.thresholds.margin and self._lead(hit) != lead
+                   for hit in faq_hits[1:])
+
+    def _lead(self, hit: Hit) -> tuple[str, int]:
+        """The article an FAQ hit's answer would cite first, by full statute title."""
+        cited = hit.faq.citations[hit.citation_order[0] if hit.citation_order else 0]
+        resolved = self.resolve(cited)
+        return resolved.law, resolved.article
 
     def article_answer(self, law: str, number: int) -> Answer:
         statute = self.library.resolve(law)

@@ -4,6 +4,8 @@ tests, not taken from eval data)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot.answer_replies import render_answer
@@ -122,6 +124,31 @@ def test_a_gapped_keyword_names_its_topic_across_a_few_characters_only():
     assert guard.match("商家拖欠退款不给，我的工资都花在这上面了") is None
 
 
+@pytest.fixture
+def unmargined(knowledge):
+    """The knowledge base with no answer margin: which article an answer leads with, whatever its rivals."""
+    configured = knowledge.thresholds
+    knowledge.thresholds = dataclasses.replace(configured, margin=0.0)
+    yield knowledge
+    knowledge.thresholds = configured
+
+
+def test_two_close_entries_resting_on_different_articles_are_offered_not_answered(knowledge):
+    """The question does not decide between the rule for gold sold as fake (Art. 55) and the live-stream
+    platform's duty (Art. 44): both are offered, neither is asserted."""
+    question = "直播间买的金镯子说是足金结果是镀金的，能退一赔三吗"
+    answer = knowledge.ask(question)
+    assert knowledge.thresholds.margin > 0 and answer.kind is AnswerKind.SUGGEST and not answer.citations
+    leads = {(s.citations[0].law.removeprefix("中华人民共和国"), s.citations[0].article) for s in answer.alternatives}
+    assert {("消费者权益保护法", 55), ("消费者权益保护法", 44)} <= leads
+
+
+def test_close_entries_resting_on_the_same_article_are_still_answered(knowledge):
+    """Two expired-food entries score within 0.01 of each other, both resting on Food Safety Law Art. 148."""
+    answer = knowledge.ask("买到过期食品能要十倍赔偿吗")
+    assert answer.kind is AnswerKind.FAQ and answer.citations[0].article == 148
+
+
 @pytest.mark.parametrize(
     "question, first",
     [
@@ -130,16 +157,16 @@ def test_a_gapped_keyword_names_its_topic_across_a_few_characters_only():
         ("卖病死猪肉的商家会被怎么罚", ("食品安全法", 123)),
     ],
 )
-def test_the_first_citation_is_the_article_that_answers_what_is_asked(knowledge, question, first):
+def test_the_first_citation_is_the_article_that_answers_what_is_asked(unmargined, question, first):
     """A compensation question leads with the remedy; a fine leads only when punishment is asked about."""
-    answer = knowledge.ask(question)
+    answer = unmargined.ask(question)
     assert answer.kind is AnswerKind.FAQ
     law, number = answer.citations[0].law.removeprefix("中华人民共和国"), answer.citations[0].article
     assert (law, number) == first
 
 
-def test_a_legality_question_does_not_lead_with_a_penalty(knowledge):
-    answer = knowledge.ask("病死的牛做成牛肉干拿去卖，这样合法吗")
+def test_a_legality_question_does_not_lead_with_a_penalty(unmargined):
+    answer = unmargined.ask("病死的牛做成牛肉干拿去卖，这样合法吗")
     assert answer.kind is AnswerKind.FAQ
     assert (answer.citations[0].law.removeprefix("中华人民共和国"), answer.citations[0].article) != ("食品安全法", 123)
 
