@@ -5,12 +5,11 @@
 
 Every question goes through `KnowledgeBase.ask` once per candidate pair of answer threshold and
 support threshold, then once per answer margin (the least lead over a rival entry resting on another
-article) at the configured thresholds; the other bands as configured. The table shows, per pair and over all files
-together, the share of
-in-scope questions answered with an expected article (top-1), the share of all questions answered
-with a first citation that is not expected (confidently wrong), and top-3. A wrong answer from a
-government bot costs more than a suggestion: pick the threshold where top-1 stops buying much for
-each point of confidently wrong.
+article, as a share of the answer's confidence) at the configured thresholds; the other bands as
+configured. The table shows, over all files together, the share of in-scope questions answered with
+an expected article (top-1), the share of all questions answered with a first citation that is not
+expected (confidently wrong), and top-3. A wrong answer from a government bot costs more than a
+suggestion: pick the setting where top-1 stops buying much for each point of confidently wrong.
 """
 
 from __future__ import annotations
@@ -47,7 +46,7 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|")
     grid = [(answer / 100, support, configured.margin)
             for support in (0.0, 0.2, 0.3, 0.4) for answer in range(18, 33, 2)]
-    grid += [(configured.answer, configured.support, margin / 100) for margin in range(0, 13, 2)]
+    grid += [(configured.answer, configured.support, margin / 100) for margin in range(0, 21, 4)]
     for answer, support, margin in grid:
         knowledge.thresholds = dataclasses.replace(configured, answer=answer, support=support, margin=margin)
         row = summary([judge(q, knowledge.ask(q["q"][:limit])) for q in questions])

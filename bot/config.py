@@ -79,8 +79,8 @@ class KnowledgeSection:
     statute_dirs: tuple[Path, ...] = ()
     """Operator folders of markdown statute files."""
     answer_threshold: float = 0.26
-    answer_margin: float = 0.04
-    """An answer must lead its nearest rival that rests on another article by this much, else both are offered."""
+    answer_margin: float = 0.12
+    """An answer must score this share above its best rival resting on another article, else both are offered."""
     suggest_threshold: float = 0.14
     support_threshold: float = 0.3
     statute_threshold: float = 0.6
