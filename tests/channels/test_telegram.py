@@ -379,7 +379,7 @@ def poll_environment(tmp_path, api: FakeBotApi) -> dict[str, str]:
 
 async def test_long_polling_answers_without_a_webhook(tmp_path):
     async with FakeBotApi(token=BOT_TOKEN) as api:
-        api.pending_updates.append(text_update(700_000_001, 4401, "买到假货怎么赔"))
+        api.pending_updates.append(text_update(700_000_001, 4401, "网购的衣服七天内能退吗"))
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "telegram", "poll", env=poll_environment(tmp_path, api), cwd=PROJECT_ROOT,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
