@@ -79,8 +79,9 @@ class KnowledgeSection:
     statute_dirs: tuple[Path, ...] = ()
     """Operator folders of markdown statute files."""
     answer_threshold: float = 0.26
-    answer_margin: float = 0.12
-    """An answer must score this share above its best rival resting on another article, else both are offered."""
+    answer_margin: float = 0.15
+    """An answer must score this share above a rival resting on another article (knowledge/rivals.py), else both
+    are offered."""
     suggest_threshold: float = 0.14
     support_threshold: float = 0.3
     statute_threshold: float = 0.6

@@ -23,6 +23,7 @@ from knowledge.fields import ConsumerFields, load_fields
 from knowledge.lookup import ReferenceParser
 from knowledge.narrative import MIN_STORY_CHARS, question_clause
 from knowledge.normalize import Lexicon, TextNormalizer, build_pinyin_table
+from knowledge.rivals import Rivals
 from knowledge.scope import OutOfScopeTopic, ScopeGuard, load_topics
 from knowledge.search import Hit, SearchIndex
 from knowledge.statutes import Article, Statute, StatuteLibrary, load_bundled, load_statute_dirs
@@ -74,8 +75,7 @@ class Thresholds:
     """An FAQ match this strong wins over an out-of-scope keyword."""
     margin: float = 0.0
     """The least lead of an answer over the best entry resting on another article, as a share of the answer's
-    own confidence (long stories score lower throughout): closer, the question does not decide between them,
-    and the citizen is offered both."""
+    own confidence (long stories score lower throughout): closer, the citizen is offered both (rivals.py)."""
     long_question_chars: int = 60
     long_question_factor: float = 1.0
     """A long story shares a smaller part of its words with any FAQ phrasing: from
@@ -134,8 +134,7 @@ class KnowledgeBase:
         }
         """What each entry is about: its keywords and short phrasings (a story's incidental words, 星期 or
         钱包, do not make an entry about them)."""
-        self._standard_questions = {self.normalizer.clean(entry.question): entry.id for entry in self.faq}
-        """An entry's own question, as asked (a suggestion's title typed back): it decides between rivals."""
+        self.rivals = Rivals(self.faq, self.normalizer, self.resolve)
 
     def take_over(self, newer: KnowledgeBase) -> None:
         """Become `newer` (built apart, e.g. with newly approved entries): every holder of this object
@@ -169,7 +168,9 @@ class KnowledgeBase:
         named = self.scope.match(corrected)
         if named is not None and not self._covers(best_faq, named[1], corrected):
             return Answer(AnswerKind.OUT_OF_SCOPE, best_faq.confidence, topic=named[0])
-        return self._decide(faq_hits, article_hits, cleaned, facts, max_suggestions)
+        contested = bool(faq_hits) and self.rivals.contested(faq_hits, cleaned, corrected, facts,
+                                                             self.thresholds.margin)
+        return self._decide(faq_hits, article_hits, len(cleaned), facts, max_suggestions, contested=contested)
 
     def search(self, corrected: str, facts: frozenset[str]) -> tuple[list[Hit], list[Hit]]:
         """FAQ and article hits for cleaned, typo-corrected text: the whole text and its question
@@ -206,9 +207,10 @@ class KnowledgeBase:
         return all(word in self._entry_text[hit.faq.id] for word in words)
 
     def _decide(
-        self, faq_hits: list[Hit], article_hits: list[Hit], cleaned: str, facts: frozenset[str], max_suggestions: int
+        self, faq_hits: list[Hit], article_hits: list[Hit], chars: int, facts: frozenset[str], max_suggestions: int,
+        *, contested: bool,
     ) -> Answer:
-        """Answer, suggest or admit not knowing, from the ranked hits for the `cleaned` question."""
+        """Answer, suggest or admit not knowing, from the ranked hits; a `contested` best entry is only offered."""
         limits = self.thresholds
         best_faq = faq_hits[0] if faq_hits else Hit(0.0)
         best_article = article_hits[0] if article_hits else Hit(0.0)
@@ -217,9 +219,9 @@ class KnowledgeBase:
             key=lambda h: h.confidence,
             reverse=True,
         )
-        answer_at, suggest_at, support_at = limits.for_length(len(cleaned))
+        answer_at, suggest_at, support_at = limits.for_length(chars)
         supported = best_faq.faq is not None and best_faq.faq.needs <= facts and best_faq.support >= support_at
-        if best_faq.confidence >= answer_at and supported and not self._contested(faq_hits, cleaned):
+        if best_faq.confidence >= answer_at and supported and not contested:
             return self._faq_answer(best_faq, faq_hits[1 : 1 + max_suggestions])
         if best_article.confidence >= limits.statute and best_faq.confidence < answer_at:
             others = [h for h in candidates if h is not best_article]
@@ -237,25 +239,6 @@ class KnowledgeBase:
                 alternatives=tuple(self._suggestion(h) for h in candidates[:max_suggestions]),
             )
         return Answer(AnswerKind.UNKNOWN, best_faq.confidence)
-
-    def _contested(self, faq_hits: list[Hit], cleaned: str) -> bool:
-        """Whether an entry that would lead with another article comes within the (relative) margin of the best.
-
-        Two near-equal entries resting on the same article give the same legal answer; resting on
-        different ones, the question has not decided which rule applies, and a confident answer would be
-        a coin toss (a third of such answers cited the wrong rule first on the labelled questions)."""
-        best = faq_hits[0]
-        if self._standard_questions.get(cleaned) == best.faq.id:
-            return False
-        lead = self._lead(best)
-        close = best.confidence * (1 - self.thresholds.margin)
-        return any(hit.confidence > close and self._lead(hit) != lead for hit in faq_hits[1:])
-
-    def _lead(self, hit: Hit) -> tuple[str, int]:
-        """The article an FAQ hit's answer would cite first, by full statute title."""
-        cited = hit.faq.citations[hit.citation_order[0] if hit.citation_order else 0]
-        resolved = self.resolve(cited)
-        return resolved.law, resolved.article
 
     def article_answer(self, law: str, number: int) -> Answer:
         statute = self.library.resolve(law)

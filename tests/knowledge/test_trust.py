@@ -150,6 +150,14 @@ def test_an_entrys_own_question_decides_between_close_rivals(knowledge):
     assert answer.kind is AnswerKind.FAQ and answer.faq.id == entry.id
 
 
+def test_a_close_rival_needing_a_fact_the_question_lacks_does_not_contest(knowledge):
+    """The seven-day return of defective goods (Art. 24) scores within the margin of the no-reason return
+    (Art. 25), but it needs a quality problem and the question names none."""
+    answer = knowledge.ask("网购的衣服七天内能退吗")
+    assert answer.kind is AnswerKind.FAQ and cited(answer) and answer.citations[0].article == 25
+    assert "defect" in knowledge.faq_entry("shop-quality-return-seven-days").needs
+
+
 def test_close_entries_resting_on_the_same_article_are_still_answered(knowledge):
     """Two expired-food entries score within 0.01 of each other, both resting on Food Safety Law Art. 148."""
     answer = knowledge.ask("买到过期食品能要十倍赔偿吗")
