@@ -114,6 +114,7 @@ FLASHES = (texts.WARNING_EMPTY, texts.WARNING_PUBLISHED, texts.REASON_REQUIRED, 
            texts.QUEUE_NOT_YOURS, texts.QUEUE_LIMIT, texts.BAD_TIME, texts.DRAFT_SAVED, texts.DRAFT_APPROVED,
            texts.DRAFT_NOT_APPROVABLE, texts.BAD_PLATFORM_NUMBER,
            texts.LAB_EVENT_INVALID, texts.LAB_EVENT_PUBLISHED, texts.TYPICAL_ONLY_CLOSED, texts.GALA_INVALID,
+           texts.GALA_ROUTED_ELSEWHERE,
            texts.INCIDENT_STEP_SAVED, texts.INCIDENT_STEP_DONE_ALREADY, texts.INCIDENT_LEVEL_BY_LEVEL,
            texts.WATCH_LIFTED)
 """The banners a console page may show after a redirect ({count}, {limit}: a number)."""

@@ -68,6 +68,8 @@ async def register_gala(call: StaffRequest) -> Response:
                                                settings=call.services.complaints, actor=call.staff.username,
                                                now=call.at)
         await call.audit(session, "gala_register", f"incident:{incident.report.id}", {"case": incident.case.ticket})
+    if not call.staff.covers(incident.report.department_code):  # routed to another county: theirs to work
+        return back(PAGE, texts.GALA_ROUTED_ELSEWHERE)
     return back(f"{PAGE}/{incident.report.id}")
 
 
