@@ -43,16 +43,16 @@ class Rivals:
         best = hits[0]
         if margin <= 0 or self._standard.get(cleaned) == best.faq.id:
             return False
-        lead = self.lead(best)
+        lead = self._lead(best)
         close = [hit for hit in hits[1:] if hit.confidence > best.confidence * (1 - margin)
-                 and hit.faq.needs <= facts and self.lead(hit) != lead]
+                 and hit.faq.needs <= facts and self._lead(hit) != lead]
         if not close:
             return False
         asked = bigrams(corrected)
         said_of_best = self._said_of(best.faq, asked)
         return any(self._said_of(hit.faq, asked) >= said_of_best - SPECIFICITY_SLACK for hit in close)
 
-    def lead(self, hit: Hit) -> tuple[str, int]:
+    def _lead(self, hit: Hit) -> tuple[str, int]:
         """The article an FAQ hit's answer would cite first, by full statute title."""
         resolved = self._resolve(hit.faq.citations[hit.citation_order[0] if hit.citation_order else 0])
         return resolved.law, resolved.article

@@ -105,12 +105,13 @@ async def file(
     """Store the complaint and/or report of a confirmed form; both halves are linked (Art. 7). `actor` is who
     registered it: the citizen in chat, else the staff member at a desk, on the phone or from the gala."""
     today = now.astimezone(settings.timezone).date()
+    watched = await _active_watches(session)
     rows: list[CaseRow] = []
     for draft in drafts:
         row = await _new_case(session, draft, user=user, now=now, settings=settings)
         await steps.follow(session, row, row.status, today, settings.calendar)
         session.add(CaseEventRow(case_id=row.id, created_at=now, status=row.status, note="", actor=actor))
-        row.watch_id = await _watch_on(session, row.business_key, settings)
+        row.watch_id = _watch_on(watched, row.business_key, settings)
         if row.watch_id is not None:
             session.add(CaseEventRow(case_id=row.id, created_at=now, status=row.status, note="watch", actor="system"))
         if draft.party is not None and not draft.anonymous:
@@ -183,11 +184,15 @@ async def _unused_ticket(session: AsyncSession, kind: str) -> str:
             return ticket
 
 
-async def _watch_on(session: AsyncSession, key: str, settings: CaseSettings) -> int | None:
-    """The watch-list entry (a business exposed on the 3·15 gala) this business matches, if any."""
-    watched = (await session.execute(
+async def _active_watches(session: AsyncSession) -> list[tuple[int, str]]:
+    """(id, business key) of the watch list: businesses exposed on the 3·15 gala, not lifted."""
+    return list((await session.execute(
         select(WatchedBusinessRow.id, WatchedBusinessRow.business_key).where(WatchedBusinessRow.lifted_at.is_(None))
-    )).all()
+    )).all())
+
+
+def _watch_on(watched: list[tuple[int, str]], key: str, settings: CaseSettings) -> int | None:
+    """The watch-list entry this business matches (as group cases match names), if any."""
     return next((watch_id for watch_id, watched_key in watched
                  if fuzz.ratio(watched_key, key) >= settings.group_similarity), None)
 

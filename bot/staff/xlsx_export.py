@@ -34,9 +34,7 @@ def export_xlsx(rows: list[dict[str, object]], summary: Summary, charts: Mapping
     summary_sheet.title = texts.REPORT_SHEET_SUMMARY
     _write_summary(summary_sheet, summary, drawn)
     _write_cases(workbook.create_sheet(texts.REPORT_SHEET_CASES), rows)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return _saved(workbook)
 
 
 def platform_workbook(rows: list[list[object]]) -> bytes:
@@ -44,14 +42,8 @@ def platform_workbook(rows: list[list[object]]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = texts.PLATFORM_SHEET
-    _put(sheet, 1, texts.PLATFORM_COLUMNS, bold=True)
-    for number, row in enumerate(rows, start=2):
-        _put(sheet, number, row)
-    sheet.freeze_panes = "A2"
-    _fit_columns(sheet)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    _write_table(sheet, texts.PLATFORM_COLUMNS, rows)
+    return _saved(workbook)
 
 
 def incident_workbook(form: list[list[object]], steps: list[list[object]]) -> bytes:
@@ -63,12 +55,20 @@ def incident_workbook(form: list[list[object]], steps: list[list[object]]) -> by
         _put(sheet, number, [label, value])
         sheet.cell(row=number, column=1).font = Font(bold=True)
     _fit_columns(sheet)
-    checklist = workbook.create_sheet(texts.INCIDENT_STEPS_SHEET)
-    _put(checklist, 1, texts.INCIDENT_STEP_COLUMNS, bold=True)
-    for number, row in enumerate(steps, start=2):
-        _put(checklist, number, row)
-    checklist.freeze_panes = "A2"
-    _fit_columns(checklist)
+    _write_table(workbook.create_sheet(texts.INCIDENT_STEPS_SHEET), texts.INCIDENT_STEP_COLUMNS, steps)
+    return _saved(workbook)
+
+
+def _write_table(sheet: Worksheet, header: Sequence[str], rows: list[list[object]]) -> None:
+    """Rows under a bold, frozen header, columns fitted."""
+    _put(sheet, 1, header, bold=True)
+    for number, row in enumerate(rows, start=2):
+        _put(sheet, number, row)
+    sheet.freeze_panes = "A2"
+    _fit_columns(sheet)
+
+
+def _saved(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

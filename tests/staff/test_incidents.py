@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import texts
-from bot.app import create_app
 from bot.complaints import service
 from bot.complaints.models import CaseRow, CaseStepRow, WatchedBusinessRow
 from bot.core.tables import OutboxRow
@@ -25,7 +24,7 @@ from bot.staff.auth import add_staff
 from bot.staff.models import EscalationRow
 from bot.staff.sweeper import sweep_once
 from tests.scenarios.chat import COMPLAINT_ANSWERS, Citizen
-from tests.staff.console import StaffBrowser, create_staff
+from tests.staff.console import StaffBrowser, create_staff, signed_in_supervisor
 
 PLAN = IncidentPlan(("旗县区局", "市局", "自治区局"),
                     (PlanStep("verify", "核实", 2), PlanStep("report", "上报", 2), PlanStep("final", "终报", 24)))
@@ -58,14 +57,16 @@ def test_a_step_is_late_or_overdue_by_its_deadline():
 
 @pytest.fixture
 async def console(config, runtime):
-    await create_staff(runtime, "chief", "supervisor")
     await create_staff(runtime, "clerk", "agent")
-    app = create_app(config, runtime=runtime)
-    async with (app.router.lifespan_context(app),
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client):
-        chief = StaffBrowser(client)
-        await chief.log_in("chief")
+    async with signed_in_supervisor(config, runtime) as chief:
         yield chief
+
+
+async def beside(chief: StaffBrowser, username: str) -> StaffBrowser:
+    """Another staff member signed in to the same app, with cookies of their own."""
+    other = StaffBrowser(httpx.AsyncClient(transport=chief.client._transport, base_url="http://test"))
+    await other.log_in(username)
+    return other
 
 
 async def register_gala(chief: StaffBrowser, today: date, *, expect_page: bool = True):
@@ -107,8 +108,7 @@ async def test_a_gala_exposure_starts_its_clock_flags_the_next_complaint_and_is_
 
     skipped = await chief.post(f"/staff/incidents/{report_id}/steps", key="report:2", note="直接报自治区局")
     assert httpx.URL(skipped.headers["location"]).params["flash"] == texts.INCIDENT_LEVEL_BY_LEVEL
-    clerk = StaffBrowser(httpx.AsyncClient(transport=chief.client._transport, base_url="http://test"))
-    await clerk.log_in("clerk")
+    clerk = await beside(chief, "clerk")
     assert (await clerk.post(f"/staff/incidents/{report_id}/steps", key="verify")).status_code == 403
     for key in keys:
         done = await chief.post(f"/staff/incidents/{report_id}/steps", key=key, note=f"{key}已办")
@@ -150,8 +150,7 @@ async def test_another_countys_supervisor_cannot_open_or_act_on_the_report(conso
     async with runtime.sessions.begin() as session:
         await add_staff(session, username="xc-chief", display_name="新城", role="supervisor",
                         password="correct horse 1", now=datetime.now(UTC), department_code="xincheng")
-    other = StaffBrowser(httpx.AsyncClient(transport=chief.client._transport, base_url="http://test"))
-    await other.log_in("xc-chief")
+    other = await beside(chief, "xc-chief")
     assert (await other.client.get(f"/staff/incidents/{report_id}")).status_code == 403
     assert (await other.post(f"/staff/incidents/{report_id}/steps", key="verify")).status_code == 403
     listing = await other.client.get("/staff/incidents")
